@@ -1,0 +1,1 @@
+"""Tidemark: who controls which town, day by day, with every claim traced to its source."""

@@ -1,0 +1,160 @@
+"""The JSON (and CSV) API. OpenAPI at /docs."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from . import queries
+from .db import SessionDep
+from .models import EVENT_TYPES, Article, Place, Side
+from .params import check_choices, invalid, parse_day
+
+router = APIRouter()
+
+GEOJSON = "application/geo+json"
+PRECISION_CODE = {"day": 1, "week": 2, "month": 3}
+GEO_PRECISION = {"region": 3}
+CSV_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "actor1", "control",
+               "control_coalition", "location", "location_id", "latitude", "longitude",
+               "geo_precision", "source", "source_url", "source_language", "quote", "notes",
+               "status"]
+
+DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
+ListQ = Annotated[list[str] | None, Query()]
+
+
+def _include_proposed(include: str | None) -> bool:
+    if include in (None, ""):
+        return False
+    if include != "proposed":
+        raise invalid("include", "the only value is 'proposed'")
+    return True
+
+
+@router.get("/healthz", tags=["meta"])
+def healthz(session: SessionDep) -> dict:
+    """Liveness and data presence."""
+    c = queries.conflict(session)
+    return {"status": "ok", "conflict": c.id if c else None}
+
+
+@router.get("/api/control.geojson", tags=["control"],
+            responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
+def control_geojson(session: SessionDep, date: DateQ = None,
+                    include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+    """Who controls each place on `date` (default: the latest date), with the sources that say so."""
+    day = parse_day("date", date)
+    proposed = _include_proposed(include)
+    if day is None:
+        bounds = queries.date_bounds(session)
+        if bounds is None:
+            raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+        day = bounds[1]
+    body = queries.control_collection(session, day, include_proposed=proposed)
+    return JSONResponse(body, media_type=GEOJSON,
+                        headers={"Link": f'</?date={day.isoformat()}>; rel="alternate"; type="text/html"'})
+
+
+def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
+    d_from, d_to = parse_day("from", date_from), parse_day("to", date_to)
+    if d_from and d_to and d_from > d_to:
+        raise invalid("from", "is after 'to'")
+    places = check_choices("place", place or [], set(session.exec(select(Place.id)).scalars()))
+    side_codes = check_choices("side", side or [], set(session.exec(select(Side.code)).scalars()))
+    types = check_choices("type", type_ or [], set(EVENT_TYPES))
+    return dict(date_from=d_from, date_to=d_to, places=places, side_codes=side_codes, types=types)
+
+
+@router.get("/api/events.json", tags=["events"])
+def events_json(session: SessionDep, request: Request,
+                date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+                date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+                place: ListQ = None, side: ListQ = None,
+                type: Annotated[list[str] | None, Query(description="event type; repeat for several")] = None,
+                include: str | None = None) -> dict:
+    """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR."""
+    filters = _event_filters(session, date_from, date_to, place, side, type)
+    rows = queries.events(session, include_proposed=_include_proposed(include), **filters)
+    return {"count": len(rows), "events": rows}
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text  # keep spreadsheets from running untrusted text as a formula
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+@router.get("/api/events.csv", tags=["events"], response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def events_csv(session: SessionDep,
+               date_from: Annotated[str | None, Query(alias="from")] = None,
+               date_to: Annotated[str | None, Query(alias="to")] = None,
+               place: ListQ = None, side: ListQ = None, type: ListQ = None,
+               include: str | None = None) -> Response:
+    """The same events as CSV, with ACLED's column names where one applies."""
+    filters = _event_filters(session, date_from, date_to, place, side, type)
+    rows = queries.events(session, include_proposed=_include_proposed(include), **filters)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in rows:
+        writer.writerow([_csv_cell(v) for v in (
+            e["id"], e["date"], PRECISION_CODE.get(e["date_precision"], 1), e["type"],
+            e["actor_name"], e["control"], e["control_coalition"], e["place"]["name"],
+            e["place"]["id"], e["place"]["lat"], e["place"]["lon"],
+            GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"],
+            e["article"]["original_url"] or e["url"], e["article"]["language"], e["quote"],
+            e["summary"], e["status"])])
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="events.csv"'})
+
+
+@router.get("/api/timeline.json", tags=["events"])
+def timeline_json(session: SessionDep, include: str | None = None) -> dict:
+    """Each day of the range with its number of events and of control changes."""
+    return queries.timeline(session, include_proposed=_include_proposed(include))
+
+
+@router.get("/api/sides.json", tags=["meta"])
+def sides_json(session: SessionDep) -> dict:
+    return {"sides": [s.model_dump() for s in queries.sides(session)]}
+
+
+def get_article(session, article_id: str) -> Article:
+    article = session.get(Article, article_id) if len(article_id) <= 200 else None
+    if article is None:
+        raise HTTPException(status_code=404, detail=f"no source with id {article_id[:80]!r}")
+    return article
+
+
+@router.get("/api/sources/{article_id}", tags=["sources"])
+def source_json(article_id: str, session: SessionDep) -> JSONResponse:
+    """One source article: its metadata, full text and the passages quoted from it."""
+    article = get_article(session, article_id)
+    quotes = queries.article_quotes(session, article.id)
+    body = {
+        "id": article.id, "title": article.title, "outlet": article.outlet,
+        "language": article.language, "published": article.published.isoformat(),
+        "published_precision": article.published_precision, "original_url": article.url or None,
+        "url": queries.source_url(article.id), "notes": article.notes,
+        "content_hash": article.content_hash, "origin": article.origin, "text": article.text,
+        "quotes": [{"event_id": e.id, "quote": e.quote, "start": e.quote_start, "end": e.quote_end,
+                    "url": queries.source_url(article.id, e.id), "date": e.date.isoformat(),
+                    "place": e.place_id, "type": e.type, "summary": e.summary, "status": e.status}
+                   for e in quotes],
+    }
+    return JSONResponse(body, headers={"Link": f'</sources/{article.id}>; rel="alternate"; type="text/html"'})

@@ -1,0 +1,45 @@
+"""The `tidemark` command."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Tidemark: who controls which town, day by day, with sources.",
+                  no_args_is_help=True, add_completion=False)
+
+
+@app.command()
+def load(data_dir: Path = typer.Argument(Path("data"), help="the data directory to load")) -> None:
+    """Apply the migrations, validate every file of DATA_DIR and load it in one transaction."""
+    from .db import get_engine
+    from .loader import LoadError, load_directory, migrate
+
+    engine = get_engine()
+    migrate(engine)
+    try:
+        report = load_directory(data_dir, engine)
+    except LoadError as exc:
+        for line in exc.errors:
+            typer.echo(line, err=True)
+        typer.echo(f"{len(exc.errors)} error(s): nothing was loaded.", err=True)
+        raise typer.Exit(1)
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    typer.echo(f"loaded {data_dir}: {counts}")
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="interface (default: settings HOST)"),
+          port: int = typer.Option(None, help="port (default: settings PORT)")) -> None:
+    """Serve the dashboard and the API."""
+    import uvicorn
+
+    from .config import get_settings
+
+    settings = get_settings()
+    uvicorn.run("app.main:app", host=host or settings.host, port=port or settings.port,
+                proxy_headers=False, log_level="info")
+
+
+def main() -> None:
+    app()

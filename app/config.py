@@ -1,0 +1,25 @@
+"""All settings, read from environment variables (and nothing else)."""
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    port: int = 8000
+    host: str = "127.0.0.1"
+    database_url: str = "sqlite:///./tidemark.db"
+    assets: Literal["cdn", "local"] = "cdn"
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = '© OpenStreetMap contributors'
+    data_dir: Path = ROOT / "data"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,69 @@
+"""The FastAPI application."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from .config import ROOT, Settings, get_settings
+from .security import SecurityHeaders
+
+MAX_PARAM_LENGTH = 1000
+
+
+def _param_error(name: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": [
+        {"loc": ["query", name], "msg": f"{name}: {message}", "type": "value_error"}]})
+
+
+class RejectHostileParams(BaseHTTPMiddleware):
+    """Query values with control characters or absurd lengths never reach a handler."""
+
+    async def dispatch(self, request: Request, call_next):
+        for name, value in request.query_params.multi_items():
+            if len(value) > MAX_PARAM_LENGTH or len(name) > MAX_PARAM_LENGTH:
+                return _param_error(name[:50], f"value longer than {MAX_PARAM_LENGTH} characters")
+            if any(ord(c) < 32 or ord(c) == 127 for c in value + name):
+                return _param_error(name[:50], "control characters (such as NUL) are not allowed")
+        return await call_next(request)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = []
+    for err in exc.errors():
+        loc = [str(x) for x in err.get("loc", ())]
+        name = loc[-1] if loc else "request"
+        details.append({"loc": loc, "msg": f"{name}: {err.get('msg', 'invalid')}",
+                        "type": err.get("type", "value_error")})
+    return JSONResponse(status_code=422, content={"detail": details})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Tidemark",
+        description="Who controls which town, day by day, and which article says so.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.add_middleware(RejectHostileParams)
+    app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+    from . import api, sources
+    app.include_router(api.router)
+    app.include_router(sources.router)
+    try:
+        from . import pages
+    except ImportError:  # the dashboard module is optional while it is being built
+        pages = None
+    if pages is not None:
+        app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    return app
+
+
+app = create_app()

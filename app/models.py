@@ -1,0 +1,156 @@
+"""All tables, with the Base/Public variants the API serves.
+
+The data files in data/ are the source of truth; these tables are built from them
+by `tidemark load` (see app/loader.py) and are never edited by hand.
+"""
+from datetime import date as Date
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+COALITIONS = ("government", "opposition", "sdf", "isis", "foreign", "contested", "unknown")
+PLACE_KINDS = ("city", "town", "village", "base", "airport", "crossing", "region")
+EVENT_TYPES = (
+    "capture", "entry", "withdrawal", "clashes", "encirclement",
+    "airstrike", "protest", "defection", "other",
+)
+PRECISIONS = ("day", "week", "month")
+STATUSES = ("held", "contested", "withdrawn", "baseline")
+EVENT_STATUSES = ("accepted", "proposed", "rejected")
+LAYERS = ("accepted", "proposed")
+
+
+class Conflict(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    title: str
+    long_title: str = ""
+    description: str = ""
+    baseline_date: Date
+    start: Date
+    end: Date
+    native_language: str = ""
+    map_lat: float
+    map_lon: float
+    map_zoom: int
+
+
+class SideBase(SQLModel):
+    code: str = Field(primary_key=True)
+    name: str
+    short_name: str
+    colour: str
+    coalition: str
+    description: str = ""
+
+
+class Side(SideBase, table=True):
+    position: int = 0
+
+
+class SidePublic(SideBase):
+    pass
+
+
+class PlaceBase(SQLModel):
+    id: str = Field(primary_key=True)
+    name: str
+    names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    lat: float
+    lon: float
+    coord_source: str = ""
+    kind: str
+    governorate: str = ""
+    population: int | None = None
+    population_source: str = ""
+    notes: str = ""
+
+
+class Place(PlaceBase, table=True):
+    pass
+
+
+class PlacePublic(PlaceBase):
+    pass
+
+
+class ArticleBase(SQLModel):
+    id: str = Field(primary_key=True)
+    title: str
+    outlet: str
+    language: str
+    published: Date
+    published_precision: str = "day"
+    url: str = ""
+    notes: str = ""
+
+
+class Article(ArticleBase, table=True):
+    text: str
+    content_hash: str = Field(index=True)
+    seed_file: str = ""
+    origin: str = "data"  # "data": from data/articles; "ingest": from `tidemark ingest`
+
+
+class ArticlePublic(ArticleBase):
+    pass
+
+
+class BaselineEntry(SQLModel, table=True):
+    place_id: str = Field(primary_key=True, foreign_key="place.id")
+    date: Date
+    side: str = Field(foreign_key="side.code")
+    reference_url: str
+    note: str = ""
+
+
+class EventBase(SQLModel):
+    id: str = Field(primary_key=True)
+    date: Date = Field(index=True)
+    date_precision: str = "day"
+    place_id: str = Field(foreign_key="place.id", index=True)
+    type: str
+    actor: str | None = Field(default=None, foreign_key="side.code")
+    control: str | None = None
+    article_id: str = Field(foreign_key="article.id", index=True)
+    quote: str
+    summary: str = ""
+
+
+class Event(EventBase, table=True):
+    quote_start: int
+    quote_end: int
+    status: str = Field(default="accepted", index=True)
+    confidence: float | None = None
+
+
+class EventPublic(EventBase):
+    quote_start: int
+    quote_end: int
+    status: str
+
+
+class ControlPeriod(SQLModel, table=True):
+    """A stretch of time during which one place had one control state.
+
+    Precomputed at load time so that "who held what on day D" is an indexed
+    range lookup, never a replay of the event history.
+    """
+    __table_args__ = (Index("ix_period_lookup", "layer", "valid_from", "valid_to"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    layer: str = "accepted"  # "accepted": reviewed events only; "proposed": plus proposed ones
+    place_id: str = Field(foreign_key="place.id", index=True)
+    side: str | None = Field(default=None, foreign_key="side.code")
+    status: str
+    coalition: str
+    challenger: str | None = None  # for contested: the side that entered
+    previous_side: str | None = None  # for withdrawn: who left
+    valid_from: Date
+    valid_to: Date | None = None  # exclusive; None = still in force
+    corroboration: int = 0
+
+
+class PeriodEvent(SQLModel, table=True):
+    period_id: int = Field(foreign_key="controlperiod.id", primary_key=True)
+    event_id: str = Field(foreign_key="event.id", primary_key=True)

@@ -1,0 +1,58 @@
+"""Query-parameter parsing shared by the API and the pages: a bad value is a 422 naming it."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from fastapi import HTTPException
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def invalid(name: str, message: str) -> HTTPException:
+    return HTTPException(status_code=422, detail=[
+        {"loc": ["query", name], "msg": f"{name}: {message}", "type": "value_error"}])
+
+
+def parse_day(name: str, value: str | None) -> date | None:
+    """`YYYY-MM-DD` -> date; None/empty -> None; anything else -> 422 naming `name`."""
+    if value is None or value == "":
+        return None
+    if not DAY.match(value):
+        raise invalid(name, "must be a date in the form YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise invalid(name, f"{value[:10]} is not a real calendar date") from None
+
+
+def parse_float(name: str, value: str | None, low: float, high: float) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise invalid(name, "must be a number") from None
+    if not (low <= number <= high):  # also rejects nan
+        raise invalid(name, f"must be between {low:g} and {high:g}")
+    return number
+
+
+def parse_int(name: str, value: str | None, low: int, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    if not re.fullmatch(r"-?\d{1,6}", value):
+        raise invalid(name, "must be a whole number")
+    number = int(value)
+    if not (low <= number <= high):
+        raise invalid(name, f"must be between {low} and {high}")
+    return number
+
+
+def check_choices(name: str, values: list[str], allowed: set[str] | frozenset[str]) -> list[str]:
+    """Every value must be one of `allowed` (e.g. known place ids)."""
+    for v in values:
+        if v not in allowed:
+            shown = v if len(v) <= 40 else v[:40] + "…"
+            raise invalid(name, f"unknown value {shown!r}")
+    return values

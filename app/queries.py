@@ -1,0 +1,246 @@
+"""Read-side queries shared by the JSON API and the HTML pages."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent, Place,
+                     Side)
+
+
+def conflict(session: Session) -> Conflict | None:
+    return session.exec(select(Conflict)).scalars().first()
+
+
+def sides(session: Session) -> list[Side]:
+    return list(session.exec(select(Side).order_by(Side.position)).scalars())
+
+
+def native_name(place: Place, language: str) -> str:
+    return place.names.get(language, "") if language else ""
+
+
+def source_url(article_id: str, event_id: str | None = None) -> str:
+    return f"/sources/{article_id}" + (f"#q-{event_id}" if event_id else "")
+
+
+def date_bounds(session: Session) -> tuple[date, date] | None:
+    c = conflict(session)
+    if c is None:
+        return None
+    last = session.exec(select(Event.date).order_by(Event.date.desc()).limit(1)).scalars().first()
+    return c.start, max(c.end, last) if last else c.end
+
+
+def periods_on(session: Session, day: date, layer: str = "accepted") -> list[ControlPeriod]:
+    """The control period in force on `day` for each place: one indexed range lookup."""
+    stmt = (select(ControlPeriod)
+            .where(ControlPeriod.layer == layer, ControlPeriod.valid_from <= day,
+                   or_(ControlPeriod.valid_to.is_(None), ControlPeriod.valid_to > day))
+            .order_by(ControlPeriod.place_id))
+    return list(session.exec(stmt).scalars())
+
+
+def _article_public(a: Article) -> dict:
+    return {"id": a.id, "title": a.title, "outlet": a.outlet, "language": a.language,
+            "published": a.published.isoformat(), "url": source_url(a.id),
+            "original_url": a.url or None}
+
+
+def _event_source(ev: Event, art: Article) -> dict:
+    return {
+        "id": art.id, "title": art.title, "outlet": art.outlet, "language": art.language,
+        "published": art.published.isoformat(), "url": source_url(art.id, ev.id),
+        "original_url": art.url or None, "quote": ev.quote, "event_id": ev.id,
+        "event_type": ev.type, "event_date": ev.date.isoformat(),
+        "date_precision": ev.date_precision, "summary": ev.summary, "status": ev.status,
+    }
+
+
+def _baseline_source(entry: BaselineEntry) -> dict:
+    return {
+        "id": None, "title": "Baseline reference", "outlet": urlsplit(entry.reference_url).netloc,
+        "language": None, "published": None, "url": entry.reference_url,
+        "original_url": entry.reference_url, "quote": entry.note, "event_id": None,
+        "event_type": "baseline", "event_date": entry.date.isoformat(), "date_precision": "day",
+        "summary": f"Held on {entry.date.isoformat()}, before the period this map covers.",
+        "status": "reference",
+    }
+
+
+def control_collection(session: Session, day: date, include_proposed: bool = False) -> dict:
+    """GeoJSON FeatureCollection of who controls each known place on `day`."""
+    c = conflict(session)
+    layer = "proposed" if include_proposed else "accepted"
+    periods = periods_on(session, day, layer)
+    side_rows = sides(session)
+    side_by = {s.code: s for s in side_rows}
+    place_by = {p.id: p for p in session.exec(
+        select(Place).where(Place.id.in_([p.place_id for p in periods]))).scalars()}
+    baseline_by = {b.place_id: b for b in session.exec(select(BaselineEntry)).scalars()}
+    sources_by: dict[int, list[dict]] = defaultdict(list)
+    if periods:
+        rows = session.exec(
+            select(PeriodEvent.period_id, Event, Article)
+            .join(Event, Event.id == PeriodEvent.event_id)
+            .join(Article, Article.id == Event.article_id)
+            .where(PeriodEvent.period_id.in_([p.id for p in periods]))
+            .order_by(Event.date, Article.published, Event.id)).all()
+        for period_id, ev, art in rows:
+            sources_by[period_id].append(_event_source(ev, art))
+    language = c.native_language if c else ""
+    features = []
+    counts: Counter[str] = Counter()
+    for p in periods:
+        place = place_by[p.place_id]
+        holder = side_by.get(p.side) if p.side else None
+        challenger = side_by.get(p.challenger) if p.challenger else None
+        sources = sources_by.get(p.id, [])
+        if p.status == "baseline" and p.place_id in baseline_by:
+            sources = [_baseline_source(baseline_by[p.place_id])]
+        counts[p.coalition if p.status in ("contested", "withdrawn") else (p.side or "unknown")] += 1
+        features.append({
+            "type": "Feature",
+            "id": place.id,
+            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            "properties": {
+                "id": place.id, "name": place.name, "names": place.names,
+                "native_name": native_name(place, language), "kind": place.kind,
+                "population": place.population, "governorate": place.governorate,
+                "side": p.side, "side_name": holder.name if holder else
+                ("No holder named" if p.status == "withdrawn" else "Unknown"),
+                "colour": holder.colour if holder else None,
+                "coalition": p.coalition, "status": p.status,
+                "challenger": p.challenger,
+                "challenger_name": challenger.name if challenger else None,
+                "challenger_colour": challenger.colour if challenger else None,
+                "previous_side": p.previous_side,
+                "since": p.valid_from.isoformat(),
+                "until": p.valid_to.isoformat() if p.valid_to else None,
+                "corroboration": p.corroboration,
+                "single_source": p.corroboration <= 1,
+                "proposed": any(s["status"] == "proposed" for s in sources),
+                "sources": sources,
+            },
+        })
+    bounds = date_bounds(session)
+    return {
+        "type": "FeatureCollection",
+        "date": day.isoformat(),
+        "layer": layer,
+        "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
+        "conflict": {"id": c.id, "title": c.title} if c else None,
+        "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
+                   "colour": s.colour, "coalition": s.coalition, "count": counts.get(s.code, 0)}
+                  for s in side_rows],
+        "statuses": {"contested": counts.get("contested", 0), "withdrawn": counts.get("unknown", 0)},
+        "features": features,
+    }
+
+
+def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
+           places: Sequence[str] = (), side_codes: Sequence[str] = (),
+           types: Sequence[str] = (), include_proposed: bool = False,
+           newest_first: bool = False) -> list[dict]:
+    """Events matching the filters, each with its place, side and source."""
+    c = conflict(session)
+    language = c.native_language if c else ""
+    statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
+    stmt = (select(Event, Place, Article)
+            .join(Place, Place.id == Event.place_id)
+            .join(Article, Article.id == Event.article_id)
+            .where(Event.status.in_(statuses)))
+    if date_from:
+        stmt = stmt.where(Event.date >= date_from)
+    if date_to:
+        stmt = stmt.where(Event.date <= date_to)
+    if places:
+        stmt = stmt.where(Event.place_id.in_(list(places)))
+    if side_codes:
+        stmt = stmt.where(or_(Event.actor.in_(list(side_codes)), Event.control.in_(list(side_codes))))
+    if types:
+        stmt = stmt.where(Event.type.in_(list(types)))
+    order = (Event.date.desc(), Event.id) if newest_first else (Event.date, Event.id)
+    side_by = {s.code: s for s in sides(session)}
+    out = []
+    for ev, place, art in session.exec(stmt.order_by(*order)).all():
+        actor = side_by.get(ev.actor) if ev.actor else None
+        control = side_by.get(ev.control) if ev.control else None
+        out.append({
+            "id": ev.id, "date": ev.date.isoformat(), "date_precision": ev.date_precision,
+            "type": ev.type,
+            "place": {"id": place.id, "name": place.name,
+                      "native_name": native_name(place, language),
+                      "lat": place.lat, "lon": place.lon, "kind": place.kind},
+            "actor": ev.actor, "actor_name": actor.name if actor else None,
+            "actor_colour": actor.colour if actor else None,
+            "control": ev.control,
+            "control_coalition": control.coalition if control else ev.control,
+            "article": _article_public(art),
+            "quote": ev.quote, "summary": ev.summary, "url": source_url(art.id, ev.id),
+            "status": ev.status, "confidence": ev.confidence,
+        })
+    return out
+
+
+def timeline(session: Session, include_proposed: bool = False) -> dict:
+    """Every day of the conflict's range with its number of events and control changes."""
+    bounds = date_bounds(session)
+    if bounds is None:
+        return {"start": None, "end": None, "days": [], "change_dates": []}
+    start, end = bounds
+    statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
+    per_day = Counter(session.exec(select(Event.date).where(Event.status.in_(statuses))).scalars())
+    layer = "proposed" if include_proposed else "accepted"
+    changes = Counter(session.exec(
+        select(ControlPeriod.valid_from).where(ControlPeriod.layer == layer,
+                                               ControlPeriod.status != "baseline")).scalars())
+    days = []
+    day = start
+    while day <= end:
+        days.append({"date": day.isoformat(), "events": per_day.get(day, 0),
+                     "changes": changes.get(day, 0)})
+        day += timedelta(days=1)
+    return {"start": start.isoformat(), "end": end.isoformat(), "days": days,
+            "change_dates": [d["date"] for d in days if d["changes"]]}
+
+
+def article_quotes(session: Session, article_id: str) -> list[Event]:
+    return list(session.exec(
+        select(Event).where(Event.article_id == article_id, Event.status != "rejected")
+        .order_by(Event.quote_start, Event.id)).scalars())
+
+
+def highlight_segments(text: str, spans: Iterable[tuple[int, int, str]]) -> list[dict]:
+    """Split `text` into plain and highlighted segments; overlapping quotes merge.
+
+    Each highlighted segment carries the ids of every event quoting inside it, so each
+    event keeps an anchor of its own.
+    """
+    merged: list[list] = []
+    for start, end, event_id in sorted(spans):
+        if start < 0 or end > len(text) or start >= end:
+            continue
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2].append(event_id)
+        else:
+            merged.append([start, end, [event_id]])
+    out, pos = [], 0
+    for start, end, ids in merged:
+        if start > pos:
+            out.append({"text": text[pos:start], "events": []})
+        out.append({"text": text[start:end], "events": ids})
+        pos = end
+    if pos < len(text):
+        out.append({"text": text[pos:], "events": []})
+    return out
+
+
+def places_by_id(session: Session, ids: Iterable[str]) -> list[Place]:
+    return list(session.exec(select(Place).where(Place.id.in_(list(ids)))).scalars())

@@ -1,0 +1,68 @@
+"""Security headers: a strict Content-Security-Policy everywhere; only /embed may be framed."""
+from urllib.parse import urlsplit
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .config import Settings
+
+CDN_ORIGINS = ("https://unpkg.com",)
+EMBED_PATHS = ("/embed",)
+# FastAPI's interactive /docs page loads Swagger UI from a CDN and runs an inline script.
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+
+
+def tile_origin(tile_url: str) -> str:
+    parts = urlsplit(tile_url.replace("{s}", "a"))
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc
+    if "{s}" in tile_url:  # subdomains a/b/c
+        host = "*." + host.split(".", 1)[1]
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(settings: Settings, path: str) -> str:
+    scripts = ["'self'"]
+    styles = ["'self'"]
+    if settings.assets == "cdn":
+        scripts += CDN_ORIGINS
+        styles += CDN_ORIGINS
+    images = ["'self'", "data:"]
+    origin = tile_origin(settings.tile_url)
+    if origin:
+        images.append(origin)
+    if path in DOCS_PATHS:
+        scripts += ["https://cdn.jsdelivr.net", "'unsafe-inline'"]
+        styles += ["https://cdn.jsdelivr.net"]
+        images += ["https://fastapi.tiangolo.com"]
+    frame_ancestors = "*" if path in EMBED_PATHS else "'none'"
+    return "; ".join([
+        "default-src 'none'",
+        f"script-src {' '.join(scripts)}",
+        f"style-src {' '.join(styles)}",
+        f"img-src {' '.join(images)}",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ])
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    def __init__(self, app, settings: Settings):
+        super().__init__(app)
+        self.settings = settings
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        response = await call_next(request)
+        path = request.url.path.rstrip("/") or "/"
+        response.headers.setdefault("Content-Security-Policy",
+                                    content_security_policy(self.settings, path))
+        if path not in EMBED_PATHS:
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        return response
