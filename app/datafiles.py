@@ -90,7 +90,8 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str, int]:
     end = raw.find("\n---\n", 3)
     if end < 0:
         raise ValueError("front matter is not closed by a '---' line")
-    meta = yaml.safe_load(raw[4:end + 1]) or {}
+    # BaseLoader: every value stays a string, so dates are checked (and reported) by us.
+    meta = yaml.load(raw[4:end + 1], Loader=yaml.BaseLoader) or {}
     if not isinstance(meta, dict):
         raise ValueError("front matter is not a mapping of keys to values")
     body = raw[end + 5:]

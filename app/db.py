@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
@@ -30,8 +30,9 @@ def get_engine() -> Engine:
     return engine_for(get_settings().database_url)
 
 
-def get_session() -> Iterator[Session]:
-    with Session(get_engine()) as session:
+def get_session(request: Request) -> Iterator[Session]:
+    """A session on the database of the app serving this request."""
+    with Session(engine_for(request.app.state.settings.database_url)) as session:
         yield session
 
 

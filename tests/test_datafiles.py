@@ -1,0 +1,124 @@
+"""Validation of data files: every problem is reported as file:line, nothing is guessed."""
+import csv
+from pathlib import Path
+
+from app.datafiles import parse_names, read_dataset, split_front_matter
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.reader(f))
+
+
+def write_rows(path: Path, data: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(data)
+
+
+def test_bundled_data_is_valid(data_copy):
+    ds, errors = read_dataset(data_copy)
+    assert errors == []
+    assert len(ds.articles) == 5 and ds.events and ds.places and ds.baseline
+
+
+def test_every_quote_occurs_verbatim_in_its_article(data_copy):
+    ds, _ = read_dataset(data_copy)
+    texts = {a["id"]: a["text"] for a in ds.articles}
+    for e in ds.events:
+        assert texts[e["article_id"]][e["quote_start"]:e["quote_end"]] == e["quote"], e["id"]
+
+
+def test_article_text_is_the_seed_verbatim(data_copy):
+    ds, _ = read_dataset(data_copy)
+    for a in ds.articles:
+        seed = SEEDS / a["seed_file"]
+        if seed.exists():  # shared/ sits beside the checkout in CI and here
+            assert a["text"] == seed.read_text(encoding="utf-8")
+
+
+def test_a_quote_not_in_the_article_is_reported_with_file_and_line(data_copy):
+    path = data_copy / "events.csv"
+    data = rows(path)
+    data[3][8] = "This sentence appears in no article."
+    write_rows(path, data)
+    _, errors = read_dataset(data_copy)
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{path}:4: quote does not occur verbatim")
+
+
+def test_unknown_place_side_type_and_bad_date_are_each_reported(data_copy):
+    path = data_copy / "events.csv"
+    data = rows(path)
+    data[1][3] = "atlantis"        # place
+    data[2][5] = "martians"        # actor
+    data[3][4] = "teleport"        # type
+    data[4][1] = "2024-02-30"      # impossible date
+    write_rows(path, data)
+    _, errors = read_dataset(data_copy)
+    joined = "\n".join(errors)
+    assert f"{path}:2: place 'atlantis' is not in places.csv" in joined
+    assert f"{path}:3: actor 'martians' is not in sides.csv" in joined
+    assert f"{path}:4: type 'teleport' must be one of" in joined
+    assert f"{path}:5: date: day is out of range for month" in joined
+
+
+def test_airstrike_cannot_change_control(data_copy):
+    path = data_copy / "events.csv"
+    data = rows(path)
+    data[1][4], data[1][6] = "airstrike", "gov"
+    write_rows(path, data)
+    _, errors = read_dataset(data_copy)
+    assert any(e.startswith(f"{path}:2: a airstrike never changes control") for e in errors)
+
+
+def test_bad_places_rows_are_reported(data_copy):
+    path = data_copy / "places.csv"
+    data = rows(path)
+    data[1][3] = "123.5"          # latitude out of range
+    data[2][6] = "castle"         # kind
+    data[3][2] = "no-colon-here"  # names
+    write_rows(path, data)
+    _, errors = read_dataset(data_copy)
+    joined = "\n".join(errors)
+    assert f"{path}:2: lat/lon" in joined
+    assert f"{path}:3: kind 'castle'" in joined
+    assert f"{path}:4: name 'no-colon-here' is not of the form lang:name" in joined
+
+
+def test_wrong_header_and_column_count(data_copy):
+    (data_copy / "sides.csv").write_text("code,name\nx,y\n", encoding="utf-8")
+    path = data_copy / "baseline.csv"
+    with path.open("a", encoding="utf-8") as f:
+        f.write("aleppo,2024-11-26\n")
+    _, errors = read_dataset(data_copy)
+    joined = "\n".join(errors)
+    assert f"{data_copy / 'sides.csv'}:1: header must be" in joined
+    n = len(path.read_text(encoding="utf-8").splitlines())
+    assert f"{path}:{n}: expected 5 columns, found 2" in joined
+
+
+def test_article_without_front_matter_and_with_invalid_utf8(data_copy):
+    (data_copy / "articles" / "zz-plain.txt").write_text("no front matter here", encoding="utf-8")
+    (data_copy / "articles" / "zz-bytes.txt").write_bytes(b"---\nid: x\n---\n\xff\xfe")
+    _, errors = read_dataset(data_copy)
+    assert any("zz-plain.txt:1: no front matter" in e for e in errors)
+    assert any("zz-bytes.txt:1: not UTF-8" in e for e in errors)
+
+
+def test_front_matter_error_names_the_key_line(data_copy):
+    path = data_copy / "articles" / "zz-date.txt"
+    path.write_text("---\nid: zz\ntitle: T\noutlet: O\nlanguage: en\npublished: 2024-13-01\n---\nText.\n",
+                    encoding="utf-8")
+    _, errors = read_dataset(data_copy)
+    assert f"{path}:6: published: month must be in 1..12" in errors
+
+
+def test_front_matter_split_keeps_text_verbatim():
+    meta, body, lines = split_front_matter("---\nid: a\n---\n  text\n---\nmore")
+    assert meta == {"id": "a"} and body == "  text\n---\nmore" and lines == 3
+
+
+def test_names_keep_aliases_in_order():
+    assert parse_names("ar:حلب|en:Halab|en:Haleb") == [("ar", "حلب"), ("en", "Halab"), ("en", "Haleb")]
