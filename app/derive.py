@@ -13,14 +13,17 @@ Rules (also in the README):
   change control.
 - When several events imply the state the place is already in, they corroborate it:
   the period keeps all of them, and its corroboration is the number of distinct
-  articles among them.
-- Events of one day are applied weakest first (contested, then withdrawn, then held),
-  so the strongest claim of a day is the state at the end of that day.
+  articles among them. A report that a place is held by a side of the coalition that
+  already holds it (one article says "rebels", another names HTS) corroborates too;
+  the period shows the side most of its events name (the latest, on a tie).
+- Events of one day are applied weakest first (withdrawn, then contested, then held),
+  so the strongest claim of a day is the state at the end of that day; a weaker state
+  of the same day is replaced, not kept as a zero-length period.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 NO_CHANGE_TYPES = frozenset({"airstrike", "protest", "encirclement"})
@@ -65,6 +68,7 @@ class Period:
     valid_to: date | None = None
     event_ids: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
+    named_sides: list[str | None] = field(default_factory=list)
 
     @property
     def corroboration(self) -> int:
@@ -76,9 +80,9 @@ class Period:
 def event_rank(event: ControlEvent) -> int:
     """Order of application within a day: weakest claim first."""
     if event.type == "entry" or event.control == CONTESTED:
-        return 0
-    if not event.control:
         return 1
+    if not event.control:
+        return 0
     return 2
 
 
@@ -108,6 +112,22 @@ def implied_state(event: ControlEvent, current: State | None,
     return None
 
 
+def _corroborates(current: State, new: State) -> bool:
+    if current.status == "baseline":
+        return False
+    if current.key() == new.key():
+        return True
+    return (current.status == new.status == "held" and current.coalition == new.coalition)
+
+
+def _most_named(sides: list[str | None]) -> str | None:
+    counts: dict[str | None, int] = {}
+    for s in sides:
+        counts[s] = counts.get(s, 0) + 1
+    best = max(counts.values())
+    return next(s for s in reversed(sides) if counts[s] == best)
+
+
 def derive_periods(baseline: Iterable[BaselineState], events: Iterable[ControlEvent],
                    coalition_of: Mapping[str, str]) -> list[Period]:
     """Control periods for every place that has a baseline or a control-changing event."""
@@ -124,16 +144,18 @@ def derive_periods(baseline: Iterable[BaselineState], events: Iterable[ControlEv
         new = implied_state(ev, current.state if current else None, coalition_of)
         if new is None:
             continue
-        if current is not None and current.state.status != "baseline" \
-                and current.state.key() == new.key():
+        if current is not None and _corroborates(current.state, new):
             current.event_ids.append(ev.id)
             current.articles.append(ev.article)
+            current.named_sides.append(new.side)
+            if new.status == "held":
+                current.state = replace(current.state, side=_most_named(current.named_sides))
             continue
         if current is not None and current.valid_from == ev.date and current.state.status != "baseline":
             # A stronger claim on the same day replaces the day's weaker state.
             periods.pop()
         periods.append(Period(place=ev.place, state=new, valid_from=ev.date,
-                              event_ids=[ev.id], articles=[ev.article]))
+                              event_ids=[ev.id], articles=[ev.article], named_sides=[new.side]))
 
     result: list[Period] = []
     for place in sorted(by_place):

@@ -74,6 +74,28 @@ def test_several_articles_reporting_the_same_change_corroborate():
     assert p.valid_from == D("2024-12-07")
 
 
+def test_a_same_coalition_report_corroborates_and_the_most_named_side_shows():
+    coalition = {**COALITION, "hts": "opposition"}
+    events = [ev("e1", "2024-11-30", "town", "capture", "reb", "reb", article="a1"),
+              ev("e2", "2024-12-02", "town", "capture", "reb", "reb", article="a2"),
+              ev("e3", "2024-12-07", "town", "capture", "hts", "hts", article="a3")]
+    periods = derive_periods(base(), events, coalition)
+    assert len(periods) == 2
+    p = periods[-1]
+    assert (p.state.side, p.valid_from, p.corroboration) == ("reb", D("2024-11-30"), 3)
+    events.append(ev("e4", "2024-12-08", "town", "capture", "hts", "hts", article="a4"))
+    assert derive_periods(base(), events, coalition)[-1].state.side == "hts"  # tie: the latest
+
+
+def test_entry_on_the_day_of_a_government_withdrawal_leaves_it_contested():
+    events = [ev("e1", "2024-12-07", "town", "entry", "reb"),
+              ev("e2", "2024-12-07", "town", "withdrawal", "gov")]
+    periods = derive_periods(base(), events, COALITION)
+    p = state_on(periods, D("2024-12-07"))["town"]
+    assert (p.state.status, p.state.side, p.state.challenger) == ("contested", None, "reb")
+    assert [x.state.status for x in periods] == ["baseline", "contested"]
+
+
 def test_the_strongest_claim_of_a_day_wins_regardless_of_file_order():
     events = [ev("z-capture", "2024-12-07", "town", "capture", "reb", "reb"),
               ev("a-entry", "2024-12-07", "town", "entry", "reb")]
