@@ -37,32 +37,39 @@ def date_bounds(session: Session) -> tuple[date, date] | None:
     return c.start, max(c.end, last) if last else c.end
 
 
-def periods_on(session: Session, day: date, layer: str = "accepted") -> list[ControlPeriod]:
-    """The control period in force on `day` for each place: one indexed range lookup."""
-    stmt = (select(ControlPeriod)
+PERIOD_COLUMNS = (ControlPeriod.id, ControlPeriod.place_id, ControlPeriod.side, ControlPeriod.status,
+                  ControlPeriod.coalition, ControlPeriod.challenger, ControlPeriod.previous_side,
+                  ControlPeriod.valid_from, ControlPeriod.valid_to, ControlPeriod.corroboration)
+SOURCE_COLUMNS = (Event.id, Event.type, Event.date, Event.date_precision, Event.quote, Event.summary,
+                  Event.status, Article.id.label("article_id"), Article.title, Article.outlet,
+                  Article.language, Article.published, Article.url)
+PLACE_COLUMNS = (Place.id, Place.name, Place.names, Place.kind, Place.population, Place.governorate,
+                 Place.lat, Place.lon)
+
+
+def periods_on(session: Session, day: date, layer: str = "accepted"):
+    """The control period in force on `day` for each place: one indexed range lookup.
+
+    Rows of plain columns, not ORM objects: this is the hot path of every slider step.
+    """
+    stmt = (select(*PERIOD_COLUMNS)
             .where(ControlPeriod.layer == layer, ControlPeriod.valid_from <= day,
                    or_(ControlPeriod.valid_to.is_(None), ControlPeriod.valid_to > day))
             .order_by(ControlPeriod.place_id))
-    return list(session.exec(stmt).scalars())
+    return session.execute(stmt).all()
 
 
-def _article_public(a: Article) -> dict:
-    return {"id": a.id, "title": a.title, "outlet": a.outlet, "language": a.language,
-            "published": a.published.isoformat(), "url": source_url(a.id),
-            "original_url": a.url or None}
-
-
-def _event_source(ev: Event, art: Article) -> dict:
+def _event_source(row) -> dict:
     return {
-        "id": art.id, "title": art.title, "outlet": art.outlet, "language": art.language,
-        "published": art.published.isoformat(), "url": source_url(art.id, ev.id),
-        "original_url": art.url or None, "quote": ev.quote, "event_id": ev.id,
-        "event_type": ev.type, "event_date": ev.date.isoformat(),
-        "date_precision": ev.date_precision, "summary": ev.summary, "status": ev.status,
+        "id": row.article_id, "title": row.title, "outlet": row.outlet, "language": row.language,
+        "published": row.published.isoformat(), "url": source_url(row.article_id, row.id),
+        "original_url": row.url or None, "quote": row.quote, "event_id": row.id,
+        "event_type": row.type, "event_date": row.date.isoformat(),
+        "date_precision": row.date_precision, "summary": row.summary, "status": row.status,
     }
 
 
-def _baseline_source(entry: BaselineEntry) -> dict:
+def _baseline_source(entry) -> dict:
     return {
         "id": None, "title": "Baseline reference", "outlet": urlsplit(entry.reference_url).netloc,
         "language": None, "published": None, "url": entry.reference_url,
@@ -73,6 +80,11 @@ def _baseline_source(entry: BaselineEntry) -> dict:
     }
 
 
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 def control_collection(session: Session, day: date, include_proposed: bool = False) -> dict:
     """GeoJSON FeatureCollection of who controls each known place on `day`."""
     c = conflict(session)
@@ -80,19 +92,27 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
     periods = periods_on(session, day, layer)
     side_rows = sides(session)
     side_by = {s.code: s for s in side_rows}
-    place_by = {p.id: p for p in session.exec(
-        select(Place).where(Place.id.in_([p.place_id for p in periods]))).scalars()}
-    baseline_by = {b.place_id: b for b in session.exec(select(BaselineEntry)).scalars()}
+    place_by, baseline_by = {}, {}
     sources_by: dict[int, list[dict]] = defaultdict(list)
-    if periods:
-        rows = session.exec(
-            select(PeriodEvent.period_id, Event, Article)
-            .join(Event, Event.id == PeriodEvent.event_id)
-            .join(Article, Article.id == Event.article_id)
-            .where(PeriodEvent.period_id.in_([p.id for p in periods]))
-            .order_by(Event.date, Article.published, Event.id)).all()
-        for period_id, ev, art in rows:
-            sources_by[period_id].append(_event_source(ev, art))
+    for chunk in _chunks(periods):
+        ids = [p.place_id for p in chunk]
+        place_by.update((r.id, r) for r in session.execute(
+            select(*PLACE_COLUMNS).where(Place.id.in_(ids))))
+        base_ids = [p.place_id for p in chunk if p.status == "baseline"]
+        if base_ids:
+            baseline_by.update((r.place_id, r) for r in session.execute(
+                select(BaselineEntry.place_id, BaselineEntry.date, BaselineEntry.reference_url,
+                       BaselineEntry.note).where(BaselineEntry.place_id.in_(base_ids))))
+        event_periods = [p.id for p in chunk if p.status != "baseline"]
+        if event_periods:
+            rows = session.execute(
+                select(PeriodEvent.period_id, *SOURCE_COLUMNS)
+                .join(Event, Event.id == PeriodEvent.event_id)
+                .join(Article, Article.id == Event.article_id)
+                .where(PeriodEvent.period_id.in_(event_periods))
+                .order_by(Event.date, Article.published, Event.id))
+            for row in rows:
+                sources_by[row.period_id].append(_event_source(row))
     language = c.native_language if c else ""
     features = []
     counts: Counter[str] = Counter()
@@ -110,8 +130,9 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
             "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
             "properties": {
                 "id": place.id, "name": place.name, "names": place.names,
-                "native_name": native_name(place, language), "kind": place.kind,
-                "population": place.population, "governorate": place.governorate,
+                "native_name": place.names.get(language, "") if language else "",
+                "kind": place.kind, "population": place.population,
+                "governorate": place.governorate,
                 "side": p.side, "side_name": holder.name if holder else
                 ("No holder named" if p.status == "withdrawn" else "Unknown"),
                 "colour": holder.colour if holder else None,
@@ -151,7 +172,11 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
     c = conflict(session)
     language = c.native_language if c else ""
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
-    stmt = (select(Event, Place, Article)
+    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor,
+                   Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
+                   Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
+                   Place.lat, Place.lon, Place.kind, Article.id.label("article_id"), Article.title,
+                   Article.outlet, Article.language, Article.published, Article.url)
             .join(Place, Place.id == Event.place_id)
             .join(Article, Article.id == Event.article_id)
             .where(Event.status.in_(statuses)))
@@ -168,21 +193,23 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
     order = (Event.date.desc(), Event.id) if newest_first else (Event.date, Event.id)
     side_by = {s.code: s for s in sides(session)}
     out = []
-    for ev, place, art in session.exec(stmt.order_by(*order)).all():
+    for ev in session.execute(stmt.order_by(*order)):
         actor = side_by.get(ev.actor) if ev.actor else None
         control = side_by.get(ev.control) if ev.control else None
         out.append({
             "id": ev.id, "date": ev.date.isoformat(), "date_precision": ev.date_precision,
             "type": ev.type,
-            "place": {"id": place.id, "name": place.name,
-                      "native_name": native_name(place, language),
-                      "lat": place.lat, "lon": place.lon, "kind": place.kind},
+            "place": {"id": ev.place_id, "name": ev.place_name,
+                      "native_name": ev.names.get(language, "") if language else "",
+                      "lat": ev.lat, "lon": ev.lon, "kind": ev.kind},
             "actor": ev.actor, "actor_name": actor.name if actor else None,
             "actor_colour": actor.colour if actor else None,
             "control": ev.control,
             "control_coalition": control.coalition if control else ev.control,
-            "article": _article_public(art),
-            "quote": ev.quote, "summary": ev.summary, "url": source_url(art.id, ev.id),
+            "article": {"id": ev.article_id, "title": ev.title, "outlet": ev.outlet,
+                        "language": ev.language, "published": ev.published.isoformat(),
+                        "url": source_url(ev.article_id), "original_url": ev.url or None},
+            "quote": ev.quote, "summary": ev.summary, "url": source_url(ev.article_id, ev.id),
             "status": ev.status, "confidence": ev.confidence,
         })
     return out
