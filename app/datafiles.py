@@ -192,16 +192,23 @@ def _read_sides(path: Path, errors: Errors) -> list[dict[str, Any]]:
     return out
 
 
+def _id_problems(row_id: str, seen: set[str]) -> list[str]:
+    """A row id must be a slug, used once (`seen` collects the ids so far)."""
+    problems = []
+    if not SLUG.match(row_id):
+        problems.append(f"id {row_id!r} must be a lowercase slug")
+    elif row_id in seen:
+        problems.append(f"id {row_id!r} is used twice")
+    seen.add(row_id)
+    return problems
+
+
 def _read_places(path: Path, errors: Errors, native: str) -> list[dict[str, Any]]:
     out, seen = [], set()
     for line, row in read_csv(path, "places.csv", errors):
         where = str(path)
         problems = []
-        if not SLUG.match(row["id"]):
-            problems.append(f"id {row['id']!r} must be a lowercase slug")
-        elif row["id"] in seen:
-            problems.append(f"id {row['id']!r} is used twice")
-        seen.add(row["id"])
+        problems += _id_problems(row["id"], seen)
         if not row["name"]:
             problems.append("name is required")
         try:
@@ -327,11 +334,7 @@ def _read_events(path: Path, errors: Errors, places: set[str], sides: set[str],
     for line, row in read_csv(path, "events.csv", errors):
         where = str(path)
         problems = []
-        if not SLUG.match(row["id"]):
-            problems.append(f"id {row['id']!r} must be a lowercase slug")
-        elif row["id"] in seen:
-            problems.append(f"id {row['id']!r} is used twice")
-        seen.add(row["id"])
+        problems += _id_problems(row["id"], seen)
         try:
             day = parse_date(row["date"])
         except ValueError as exc:
