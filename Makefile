@@ -6,7 +6,7 @@ PORT   ?= 8000
 ASSETS ?= cdn
 export PORT ASSETS
 
-.PHONY: run test install install-test npm load serve bench eval clean
+.PHONY: run test install install-test npm load serve bench eval bench-extract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ run: install
 
 test: install-test npm
 	ASSETS=local $(BIN)/python -m pytest
+
+eval: install
+	$(BIN)/tidemark eval --data-dir data
+
+bench-extract: install
+	$$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python bench/extract_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules tidemark.db

@@ -41,5 +41,10 @@ def serve(host: str = typer.Option(None, help="interface (default: settings HOST
                 proxy_headers=False, log_level="info")
 
 
+from .extract.cli import register as _register_extract  # noqa: E402  (extract, ingest, review, eval)
+
+_register_extract(app)
+
+
 def main() -> None:
     app()

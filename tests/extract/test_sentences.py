@@ -1,0 +1,99 @@
+"""Multilingual test sentences, written by us: one capture/entry/withdrawal/... per language."""
+from datetime import date
+
+import pytest
+
+from app.extract.extractor import extract_document
+from app.extract.text import Document
+
+PUB = date(2024, 12, 7)  # a Saturday
+
+CASES = [
+    # (language, sentence, place, type, coalition)
+    ("en", "Rebel fighters captured the city of Hama on Thursday.", "hama", "capture", "opposition"),
+    ("en", "Government troops withdrew from Homs yesterday.", "homs", "withdrawal", "unknown"),
+    ("en", "Heavy clashes broke out in Daraa.", "daraa", "clashes", "contested"),
+    ("ar", "سيطرت فصائل المعارضة على مدينة حماة اليوم.", "hama", "capture", "opposition"),
+    ("ar", "انسحبت قوات النظام من مدينة درعا أمس.", "daraa", "withdrawal", "unknown"),
+    ("ar", "دخلت فصائل المعارضة إلى حمص.", "homs", "entry", "contested"),
+    ("bg", "Бунтовниците превзеха Хама вчера.", "hama", "capture", "opposition"),
+    ("bg", "Армията се изтегли от Дараа.", "daraa", "withdrawal", "unknown"),
+    ("ru", "Повстанцы захватили Алеппо в пятницу.", "aleppo", "capture", "opposition"),
+    ("ru", "В Хаме идут ожесточенные бои.", "hama", "clashes", "contested"),
+    ("uk", "Повстанці захопили Алеппо.", "aleppo", "capture", "opposition"),
+    ("uk", "Урядові війська відступили з Хоммсу.", None, None, None),
+    ("pl", "Rebelianci zdobyli Aleppo w piątek.", "aleppo", "capture", "opposition"),
+    ("pl", "Wojsko wycofało się z Hamy.", "hama", "withdrawal", "unknown"),
+    ("fr", "Les rebelles se sont emparés d'Alep vendredi.", "aleppo", "capture", "opposition"),
+    ("fr", "L'armée s'est retirée de Homs hier.", "homs", "withdrawal", "unknown"),
+    ("de", "Die Rebellen haben Aleppo erobert.", "aleppo", "capture", "opposition"),
+    ("de", "Die Armee hat sich aus Homs zurückgezogen.", "homs", "withdrawal", "unknown"),
+    ("it", "I ribelli hanno conquistato Aleppo.", "aleppo", "capture", "opposition"),
+    ("it", "Scontri a Hama tra ribelli ed esercito.", "hama", "clashes", "contested"),
+    ("tr", "Muhalifler Halep'i ele geçirdi.", "aleppo", "capture", "opposition"),
+    ("tr", "Rejim güçleri Hama'dan çekildi.", "hama", "withdrawal", "unknown"),
+    ("el", "Οι αντάρτες κατέλαβαν το Χαλέπι.", "aleppo", "capture", "opposition"),
+    ("el", "Ο στρατός αποσύρθηκε από τη Χάμα.", "hama", "withdrawal", "unknown"),
+]
+
+
+def run(text, res, lang):
+    return extract_document(Document(text=text), res, PUB, lang, "t.txt")
+
+
+@pytest.mark.parametrize("lang,text,place,etype,coalition", CASES)
+def test_sentence(lang, text, place, etype, coalition, res):
+    cands = [c for c in run(text, res, lang) if c.coalition]
+    if place is None:
+        return  # a misspelt place name: no claim about it
+    assert any(c.place["id"] == place and c.type == etype and c.coalition == coalition
+               for c in cands), [(c.place["id"], c.type, c.coalition) for c in cands]
+
+
+@pytest.mark.parametrize("text", [
+    "Rebels advanced towards Hama.",                          # a direction, not a capture
+    "The rebels captured the town of Karnaz, north of Hama.",  # Hama is a reference point
+    "Rebels did not capture Homs.",                            # negation
+    "Rebels captured Palmyra in 2016.",                        # background: another year
+    "سيطرت المعارضة على قرى في ريف حماة.",                      # rural Hama: not the city
+])
+def test_not_a_control_change(text, res):
+    bad = {"hama", "homs", "palmyra"}
+    assert not [c for c in run(text, res, None) if c.coalition and c.place["id"] in bad]
+
+
+def test_dates_are_resolved_in_the_sentence_language(res):
+    cases = [
+        ("Rebels captured Hama yesterday.", "2024-12-06"),
+        ("Rebels captured Hama on Thursday.", "2024-12-05"),
+        ("Rebels captured Hama on 3 December.", "2024-12-03"),
+        ("Бунтовниците превзеха Хама вчера.", "2024-12-06"),
+        ("Бунтовниците превзеха Хама в четвъртък.", "2024-12-05"),
+        ("سيطرت المعارضة على مدينة حماة أمس.", "2024-12-06"),
+        ("سيطرت المعارضة على مدينة حماة يوم الخميس.", "2024-12-05"),
+        ("سيطرت المعارضة على مدينة حماة 5 كانون الأول/ديسمبر 2024.", "2024-12-05"),
+        ("Повстанцы захватили Хаму 5 декабря.", "2024-12-05"),
+        ("Die Rebellen haben Hama am Donnerstag erobert.", "2024-12-05"),
+        ("Rebels captured Hama a week ago.", "2024-11-30"),
+    ]
+    for text, expected in cases:
+        cands = [c for c in run(text, res, None) if c.type == "capture"]
+        assert cands and cands[0].date == expected, (text, [c.date for c in cands])
+
+
+def test_specific_side_from_data(res):
+    cands = run("Hayat Tahrir al-Sham (HTS) seized Aleppo.", res, "en")
+    cap = [c for c in cands if c.type == "capture"]
+    assert cap[0].side == "moc" and cap[0].coalition == "opposition"
+    assert not any(c.place["id"] == "damascus" for c in cands)  # "al-Sham" is part of a name
+
+
+def test_foreign_withdrawal_changes_nothing(res):
+    cands = run("Russian troops withdrew from Hama.", res, "en")
+    assert cands and all(c.coalition is None for c in cands)
+
+
+def test_quotes_are_verbatim_with_offsets(res):
+    text = "Intro line.\n\nRebels captured Hama. Government forces withdrew from Homs yesterday.\n"
+    for c in run(text, res, "en"):
+        assert text[c.quote["start"]:c.quote["end"]] == c.quote["text"]
