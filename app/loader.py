@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -49,6 +50,10 @@ def load_directory(root: Path, engine: Engine) -> LoadReport:
         try:
             report = _replace(session, dataset)
             session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise LoadError([f"{root}: the new data removes a place or side that unreviewed "
+                             f"events still use ({exc.orig}); review or reject them first"]) from exc
         except Exception:
             session.rollback()
             raise
@@ -68,17 +73,24 @@ def _sync(session: Session, model, key: str, rows: list[dict]) -> None:
 
 
 def _replace(session: Session, ds: Dataset) -> LoadReport:
+    """Make the database hold `ds`, keeping what `tidemark ingest` added and is not in data/.
+
+    Accepted events come from data/ only, so they are all replaced. Proposed (unreviewed)
+    events of ingested articles stay, even once their article has been written to data/.
+    """
     data_article_ids = [a["id"] for a in ds.articles]
-    # Everything derived, and everything that came from data/ before, goes first.
+    old_data_articles = list(session.exec(
+        select(Article.id).where(Article.origin == "data")).scalars())
+    removed_articles = [a for a in old_data_articles if a not in set(data_article_ids)]
     session.execute(delete(PeriodEvent))
     session.execute(delete(ControlPeriod))
-    old_data_articles = select(Article.id).where(Article.origin == "data")
     session.execute(delete(Event).where(
-        Event.article_id.in_(old_data_articles) | Event.article_id.in_(data_article_ids)))
+        (Event.status == "accepted")
+        & Event.article_id.in_(old_data_articles + data_article_ids)))
     session.execute(delete(Event).where(Event.id.in_([e["id"] for e in ds.events])))
+    session.execute(delete(Event).where(Event.article_id.in_(removed_articles)))
+    session.execute(delete(Article).where(Article.id.in_(removed_articles)))
     session.execute(delete(BaselineEntry))
-    session.execute(delete(Article).where(
-        (Article.origin == "data") | Article.id.in_(data_article_ids)))
     session.flush()
 
     _sync(session, Conflict, "id", [ds.conflict])
@@ -86,8 +98,9 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     _sync(session, Place, "id", [{k: v for k, v in p.items()
                                   if k in Place.model_fields} for p in ds.places])
     session.add_all(BaselineEntry(**b) for b in ds.baseline)
-    session.add_all(Article(**{k: v for k, v in a.items() if k in Article.model_fields},
-                            origin="data") for a in ds.articles)
+    for a in ds.articles:
+        session.merge(Article(**{k: v for k, v in a.items() if k in Article.model_fields},
+                              origin="data"))
     session.flush()
     session.add_all(Event(**e) for e in ds.events)
     session.flush()

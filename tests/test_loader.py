@@ -87,3 +87,60 @@ def test_cli_load_reports_errors_by_file_and_line(data_copy, tmp_path, monkeypat
         assert "loaded" in result.output
     finally:
         config.get_settings.cache_clear()
+
+
+def _add_proposed(engine, article_id="ingested1", text="Rebels captured Hama today."):
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from app.models import Article, Event
+    with Session(engine) as s:
+        s.add(Article(id=article_id, title="T", outlet="O", language="en", published=date(2024, 12, 5),
+                      text=text, content_hash="h" + article_id, origin="ingest"))
+        s.flush()
+        for n in (1, 2):
+            s.add(Event(id=f"{article_id}-p{n}", date=date(2024, 12, 5), place_id="hama", type="capture",
+                        actor="opp", control="opp", article_id=article_id, quote=text,
+                        quote_start=0, quote_end=len(text), status="proposed"))
+        s.commit()
+
+
+def test_reloading_keeps_unreviewed_events(fresh_engine, data_copy):
+    load_directory(ROOT / "data", fresh_engine)
+    _add_proposed(fresh_engine)
+    load_directory(ROOT / "data", fresh_engine)
+    con = sqlite3.connect(fresh_engine.url.database)
+    assert con.execute("select count(*) from event where status='proposed'").fetchone()[0] == 2
+    # Review accepted one of them: the article and that event are now in data/.
+    (data_copy / "articles" / "ingested1.txt").write_text(
+        "---\nid: ingested1\ntitle: T\noutlet: O\nlanguage: en\npublished: 2024-12-05\n---\n"
+        "Rebels captured Hama today.", encoding="utf-8")
+    with (data_copy / "events.csv").open("a", encoding="utf-8") as f:
+        f.write("ingested1-p1,2024-12-05,day,hama,capture,opp,opp,ingested1,Rebels captured Hama today.,x\n")
+    load_directory(data_copy, fresh_engine)
+    rows = dict(con.execute("select id, status from event where article_id='ingested1'").fetchall())
+    assert rows == {"ingested1-p1": "accepted", "ingested1-p2": "proposed"}
+    assert con.execute("select origin from article where id='ingested1'").fetchone()[0] == "data"
+    con.close()
+
+
+def test_removing_a_place_that_unreviewed_events_use_is_refused(fresh_engine, data_copy):
+    load_directory(ROOT / "data", fresh_engine)
+    _add_proposed(fresh_engine)
+    before = dump(fresh_engine)
+    path = data_copy / "places.csv"
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not line.startswith("hama,")]
+    path.write_text("".join(kept), encoding="utf-8")
+    # events.csv must not use hama either, or validation stops it first
+    ev = data_copy / "events.csv"
+    ev.write_text("".join(line for line in ev.read_text(encoding="utf-8").splitlines(keepends=True)
+                          if ",hama," not in line), encoding="utf-8")
+    base = data_copy / "baseline.csv"
+    base.write_text("".join(line for line in base.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith("hama,")), encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        load_directory(data_copy, fresh_engine)
+    assert "unreviewed events still use" in info.value.errors[0]
+    assert dump(fresh_engine) == before
