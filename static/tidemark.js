@@ -1,0 +1,479 @@
+/* Tidemark: the map, the timeline and the URL state of `/` and `/embed`.
+ *
+ * Configuration comes from data-* attributes (on #map) and from the form #state, whose
+ * inputs hold the URL state: date, place, lat, lon, zoom. The map reads the page's JSON
+ * twin, /api/control.geojson?date=…. HTMX swaps the side panel; this file never builds
+ * HTML from strings: every text from the data goes in as a text node.
+ */
+(function () {
+  'use strict';
+
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  var KIND_RADIUS = { city: 7, town: 5, village: 4, base: 5, airport: 5, crossing: 4, region: 8 };
+  var map = null, layer = null, box = null, token = 0, selected = null, timer = null, playPushed = false;
+  var replaceNext = false, playing = false;  /* the history mode of the next panel request */
+  var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {};
+  var languages = null;
+  try { languages = new Intl.DisplayNames(['en'], { type: 'language' }); } catch (e) { /* old browser */ }
+
+  /* ---- small helpers ---------------------------------------------------- */
+
+  function byId(id) { return document.getElementById(id); }
+
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === 'text') node.textContent = v; else node.setAttribute(k, v);
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      if (arguments[i] !== null && arguments[i] !== undefined) node.append(arguments[i]);
+    }
+    return node;
+  }
+
+  function safeUrl(url) {  /* only our own paths and http(s) links */
+    return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;
+  }
+
+  function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 */
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || '');
+    return m ? (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1] : '';
+  }
+
+  function language(code) {
+    if (!code) return '';
+    try { return languages ? languages.of(code) : code; } catch (e) { return code; }
+  }
+
+  function snippet(text, n) {
+    text = (text || '').replace(/\s+/g, ' ').trim();
+    return text.length > n ? text.slice(0, n - 1).replace(/\s\S*$/, '') + '…' : text;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  /* ---- URL state: the form #state --------------------------------------- */
+
+  function form() { return byId('state'); }
+  function field(name) { var f = form(); return f ? f.elements[name] : null; }
+  function value(name) { var i = field(name); return i && !i.disabled ? i.value : ''; }
+
+  function setField(name, v) {
+    var i = field(name);
+    if (!i) return;
+    i.value = v === null || v === undefined ? '' : String(v);
+    i.disabled = i.value === '';
+  }
+
+  function stateQuery(extra) {
+    var q = new URLSearchParams(new FormData(form()));
+    Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
+    return q;
+  }
+
+  /* Map moves and selections rewrite the current history entry, never add one, and
+     keep the entry's own date: the date is HTMX's to push. */
+  function replaceUrl(params) {
+    var q = new URLSearchParams(location.search);
+    Object.keys(params).forEach(function (k) {
+      if (params[k] === null || params[k] === '') q.delete(k); else q.set(k, params[k]);
+    });
+    history.replaceState(history.state, '', location.pathname + '?' + q.toString());
+    updateLinks();
+  }
+
+  function updateLinks() {
+    var q = stateQuery(), full = new URLSearchParams(q);
+    full.delete('slider');
+    var link = byId('share-link'), code = byId('share-embed'), open = byId('open-full');
+    if (link) link.value = location.origin + '/?' + full;
+    if (code) {
+      code.value = '<iframe src="' + escapeHtml(location.origin + '/embed?' + full) + '" title="' +
+        escapeHtml(code.dataset.title || 'Map') + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
+    }
+    if (open) open.href = '/?' + full;
+  }
+
+  /* ---- the timeline ------------------------------------------------------ */
+
+  function slider() { return byId('slider'); }
+  function days() { return Array.prototype.slice.call(document.querySelectorAll('#tl-days option')); }
+  function currentIndex() { var s = slider(); return s ? +s.value : -1; }
+
+  function changeIndex(direction) {
+    var list = days(), i = currentIndex() + direction;
+    for (; i >= 0 && i < list.length; i += direction) {
+      if (+list[i].dataset.changes > 0) return i;
+    }
+    return -1;
+  }
+
+  function updateTimeline(i) {
+    var option = days()[i], s = slider();
+    if (!option) return;
+    if (s) s.setAttribute('aria-valuetext', option.label);
+    var when = byId('when');
+    if (when) { when.textContent = option.label; when.dataset.date = option.dataset.date; }
+    document.querySelectorAll('#bars .bar').forEach(function (bar, j) { bar.classList.toggle('sel', j === i); });
+    [['prev-change', -1], ['next-change', 1]].forEach(function (pair) {
+      var a = byId(pair[0]), j = changeIndex(pair[1]);
+      if (!a) return;
+      if (j < 0) { a.removeAttribute('href'); a.setAttribute('aria-disabled', 'true'); return; }
+      a.href = '/?' + stateQuery({ date: days()[j].dataset.date });
+      a.removeAttribute('aria-disabled');
+    });
+  }
+
+  function onSlide() {
+    var option = days()[currentIndex()];
+    if (!option) return;
+    if (timer && !playing) setPlaying(false);  /* the reader took the slider */
+    replaceNext = !!timer && playPushed;
+    if (timer) playPushed = true;
+    setField('date', option.dataset.date);
+    updateTimeline(currentIndex());
+    updateLinks();
+    load(option.dataset.date);
+  }
+
+  /* Move the slider as a user would: HTMX hears the same `input` event. */
+  function goTo(i) {
+    var s = slider();
+    if (!s || i < 0 || i > +s.max || i === +s.value) return;
+    s.value = String(i);
+    s.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
+  function setPlaying(on) {
+    var button = byId('play'), s = slider();
+    if (timer) { clearInterval(timer); timer = null; }
+    playPushed = false;
+    if (button) {
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+      button.firstChild.textContent = on ? '❚❚' : '▶';
+      var label = button.querySelector('.wide');
+      if (label) label.textContent = on ? ' Pause' : ' Play';
+    }
+    if (!on || !s) return;
+    timer = setInterval(function () {
+      if (currentIndex() >= +s.max) setPlaying(false); else autoStep(currentIndex() + 1);
+    }, 1000);
+    if (currentIndex() >= +s.max) autoStep(0);  /* at the end: play from the start */
+  }
+
+  function autoStep(i) { playing = true; goTo(i); playing = false; }
+
+  /* ---- the map ----------------------------------------------------------- */
+
+  function radius(p) {
+    var r = KIND_RADIUS[p.kind] || 5;
+    if (p.population) r = Math.max(4, Math.min(12, 3 + 2.6 * Math.log10(p.population / 5000)));
+    return Math.round(r * 10) / 10;
+  }
+
+  function rank(p) {  /* which labels show at which zoom */
+    if ((p.population || 0) >= 400000) return 1;
+    if (p.kind === 'city' || (p.population || 0) >= 80000) return 2;
+    return 3;
+  }
+
+  function style(p) {
+    var fill = p.colour || '#9aa0a6';
+    var s = { radius: radius(p), color: '#ffffff', weight: 1.5, opacity: 1, fillColor: fill,
+      fillOpacity: 0.92, dashArray: null };
+    if (p.status === 'baseline') {  /* known only from the baseline reference: weaker */
+      s.color = fill; s.weight = 1; s.opacity = 0.8; s.fillOpacity = 0.3;
+    } else if (p.status === 'contested') {  /* holder inside, challenger as a dashed ring */
+      s.color = p.challenger_colour || '#222222'; s.weight = 3; s.dashArray = '4 3';
+      s.fillColor = p.colour || '#dddddd';
+    } else if (p.status === 'withdrawn') {  /* left, no holder named */
+      s.color = colours[p.previous_side] || '#666666'; s.weight = 2; s.dashArray = '2 3';
+      s.fillColor = '#ffffff'; s.fillOpacity = 0.7;
+    }
+    return s;
+  }
+
+  function statusLine(p) {
+    var since = day(p.since), holder = names[p.side] || p.side_name;
+    if (p.status === 'baseline') return 'Held by ' + holder + ' at the start (' + since + ')';
+    if (p.status === 'contested') {
+      return 'Contested since ' + since + ': ' + (names[p.challenger] || p.challenger_name || 'another side') +
+        ' entered' + (p.side ? '; ' + holder + ' still present' : '');
+    }
+    if (p.status === 'withdrawn') {
+      return (names[p.previous_side] || 'Government forces') + ' withdrew on ' + since + '; no new holder named';
+    }
+    return 'Held by ' + holder + ' since ' + since;
+  }
+
+  function sourceItem(s, external) {
+    var li = el('li');
+    var href = safeUrl(s.url);
+    if (s.id === null) {  /* the baseline reference */
+      li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: 'Baseline reference: ' + s.outlet }));
+      if (s.quote) li.append(el('q', { text: snippet(s.quote, 200) }));
+      return li;
+    }
+    li.append(el('a', { href: href, class: 'src', target: external ? '_blank' : null, text: s.outlet }));
+    var meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
+    li.append(' ', el('span', { class: 'mut', text: meta }));
+    if (s.date_precision && s.date_precision !== 'day') {
+      li.append(' ', el('abbr', { class: 'flag', title: 'date known only to the ' + s.date_precision, text: '±' + s.date_precision }));
+    }
+    li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
+    var original = safeUrl(s.original_url);
+    if (original && /^https?:/i.test(original)) {
+      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
+    }
+    return li;
+  }
+
+  function popupContent(id) {
+    var f = features.get(id);
+    if (!f) return el('div', { text: '' });
+    var p = f.properties, external = !!box.dataset.embed;
+    var title = el('h3', null, el('span', { text: p.name }));
+    if (p.native_name && p.native_name !== p.name) {
+      title.append(' ', el('span', { class: 'nat', lang: box.dataset.native || null, dir: 'auto', text: p.native_name }));
+    }
+    var facts = [p.kind, p.governorate ? p.governorate + ' governorate' : '',
+      p.population ? 'pop. ' + p.population.toLocaleString('en') : ''].filter(Boolean).join(' · ');
+    var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '');
+    var n = p.corroboration || 0;
+    var trust = p.status === 'baseline' ? 'Source: the baseline reference' :
+      n <= 1 ? 'Single source: not yet corroborated' : n + ' sources agree';
+    var list = el('ol', { class: 'srcs' });
+    (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
+    return el('div', { class: 'pp' }, title,
+      el('p', { class: 'mut', text: facts }),
+      el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
+      el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }),
+      list);
+  }
+
+  function addMarker(f) {
+    var p = f.properties, id = p.id;
+    var m = L.circleMarker([f.geometry.coordinates[1], f.geometry.coordinates[0]], style(p));
+    var width = Math.max(180, Math.min(320, box.clientWidth - 70));  /* fits a 375 px phone */
+    m.bindPopup(function () { return popupContent(id); },
+      { maxWidth: width, minWidth: Math.min(220, width), autoPanPadding: [12, 12] });
+    m.bindTooltip(document.createTextNode(p.name), { permanent: true, direction: 'right', offset: [radius(p), 0],
+      className: 'lbl r' + rank(p), interactive: false });
+    m.on('popupopen', function () { select(id); });
+    m.on('popupclose', function () { if (selected === id) select(null); });
+    m.addTo(layer);
+    markers.set(id, m);
+    return m;
+  }
+
+  function render(fc) {
+    var seen = new Set(), first = markers.size === 0;
+    colours = {}; names = {};
+    (fc.sides || []).forEach(function (s) { colours[s.code] = s.colour; names[s.code] = s.short_name || s.name; });
+    fc.features.forEach(function (f) {
+      var p = f.properties;
+      seen.add(p.id);
+      features.set(p.id, f);
+      var m = markers.get(p.id);
+      if (!m) m = addMarker(f);
+      else { m.setStyle(style(p)); m.setRadius(radius(p)); }
+      var path = m.getElement();
+      if (path) {
+        path.setAttribute('data-place', p.id);
+        path.setAttribute('data-status', p.status);
+        path.setAttribute('data-side', p.side || '');
+        path.classList.toggle('sel', p.id === selected);
+      }
+      if (m.isPopupOpen()) m.getPopup().update();
+    });
+    markers.forEach(function (m, id) {
+      if (!seen.has(id)) { layer.removeLayer(m); markers.delete(id); features.delete(id); }
+    });
+    if (first && box.dataset.fit && markers.size) {  /* small screen, no view in the URL */
+      map.off('moveend', onMove);
+      map.fitBounds(L.featureGroup(Array.from(markers.values())).getBounds(), { padding: [12, 12], animate: false });
+      map.on('moveend', onMove);
+    }
+    box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
+    box.removeAttribute('data-error');
+  }
+
+  function fetchDay(date) {
+    var url = box.dataset.api + '?date=' + encodeURIComponent(date);
+    if (!cache.has(date)) {
+      var request = fetch(url, { headers: { Accept: 'application/geo+json' } }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+      });
+      request.catch(function () { cache.delete(date); });
+      cache.set(date, request);
+    }
+    return cache.get(date);
+  }
+
+  function prefetchAround(date) {
+    var list = days(), i = list.findIndex(function (o) { return o.dataset.date === date; });
+    [i + 1, i - 1].forEach(function (j) { if (list[j]) fetchDay(list[j].dataset.date).catch(function () {}); });
+  }
+
+  function load(date) {
+    var mine = ++token;
+    box.dataset.loading = date;
+    return fetchDay(date).then(function (fc) {
+      if (mine !== token) return;
+      render(fc);
+      if (selected && markers.has(selected) && !markers.get(selected).isPopupOpen()) markers.get(selected).openPopup();
+      setTimeout(function () { prefetchAround(date); }, 50);
+    }).catch(function (err) {
+      if (mine === token) box.setAttribute('data-error', 'The map data for ' + day(date) + ' could not be loaded (' + err.message + ').');
+    });
+  }
+
+  function select(id) {
+    if (selected === id) return;
+    var old = selected && markers.get(selected);
+    if (old && old.getElement()) old.getElement().classList.remove('sel');
+    selected = id;
+    var m = id && markers.get(id);
+    if (m && m.getElement()) m.getElement().classList.add('sel');
+    setField('place', id);
+    replaceUrl({ place: id });
+    document.querySelectorAll('#panel li.sel').forEach(function (li) { li.classList.remove('sel'); });
+    if (id) {
+      document.querySelectorAll('#panel .pl[data-place="' + CSS.escape(id) + '"]').forEach(function (b) {
+        b.parentNode.classList.add('sel');
+      });
+    }
+  }
+
+  function showPlace(id) {  /* from the side panel: centre the marker and open its popup */
+    var m = markers.get(id);
+    if (!m) return;
+    if (box.getBoundingClientRect().top < 0) box.scrollIntoView({ block: 'start' });
+    map.setView(m.getLatLng(), Math.max(map.getZoom(), 8));
+    m.openPopup();
+  }
+
+  function zoomClass() {
+    var z = map.getZoom();
+    box.classList.remove('zl-1', 'zl-2', 'zl-3');
+    box.classList.add(z <= 7 ? 'zl-1' : z === 8 ? 'zl-2' : 'zl-3');
+  }
+
+  function onMove() {
+    var c = map.getCenter(), z = map.getZoom();
+    setField('lat', c.lat.toFixed(4));
+    setField('lon', c.lng.toFixed(4));
+    setField('zoom', z);
+    replaceUrl({ lat: c.lat.toFixed(4), lon: c.lng.toFixed(4), zoom: z });
+  }
+
+  function attribution() {
+    var text = escapeHtml(box.dataset.attribution || '');
+    var url = safeUrl(box.dataset.attributionUrl);
+    return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
+  }
+
+  /* The view the form asks for, or the conflict's default view from #map. */
+  function wantedView() {
+    var lat = parseFloat(value('lat')), lon = parseFloat(value('lon')), zoom = parseInt(value('zoom'), 10);
+    return {
+      center: isNaN(lat) || isNaN(lon) ? [+box.dataset.lat, +box.dataset.lon] : [lat, lon],
+      zoom: isNaN(zoom) ? +box.dataset.zoom : zoom,
+      fromUrl: !isNaN(lat) || !isNaN(zoom),
+    };
+  }
+
+  function boot() {
+    box = byId('map');
+    if (!box || !window.L || !form()) return;
+    if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
+    map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
+    L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
+    L.tileLayer(box.dataset.tiles, { attribution: attribution(), maxZoom: 18 }).addTo(map);
+    layer = L.layerGroup().addTo(map);
+    var view = wantedView();
+    map.setView(view.center, view.zoom, { animate: false });
+    if (!view.fromUrl && (box.clientWidth < 700 || box.clientHeight < 420)) box.dataset.fit = '1';
+    zoomClass();
+    map.on('zoomend', zoomClass);
+    map.on('moveend', onMove);
+    selected = null;
+    var place = value('place');
+    if (place) select(place);
+    updateTimeline(currentIndex());
+    updateLinks();
+    load(value('date') || box.dataset.date);
+  }
+
+  /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */
+  function sync() {
+    setPlaying(false);
+    map.invalidateSize();
+    var view = wantedView();
+    map.off('moveend', onMove);
+    map.setView(view.center, view.zoom, { animate: false });
+    map.on('moveend', onMove);
+    var place = value('place') || null;
+    if (place !== selected) { map.closePopup(); select(place); }
+    updateTimeline(currentIndex());
+    updateLinks();
+    load(value('date'));
+  }
+
+  /* ---- events ------------------------------------------------------------ */
+
+  document.addEventListener('input', function (e) { if (e.target.id === 'slider') onSlide(); });
+
+  document.addEventListener('click', function (e) {
+    var t = e.target.closest ? e.target : e.target.parentNode;
+    var place = t.closest('.pl');
+    if (place && map && markers.has(place.dataset.place)) { e.preventDefault(); showPlace(place.dataset.place); return; }
+    var go = t.closest('[data-go]');
+    if (go && slider()) {
+      e.preventDefault();
+      setPlaying(false);
+      goTo(changeIndex(go.dataset.go === 'prev' ? -1 : 1));
+      return;
+    }
+    var bar = t.closest('#bars a');
+    if (bar && slider()) { e.preventDefault(); setPlaying(false); goTo(+bar.dataset.i); return; }
+    if (t.closest('#play')) { setPlaying(!timer); return; }
+    var copy = t.closest('[data-copy]');
+    if (copy) {
+      var source = byId(copy.dataset.copy), status = document.querySelector('.share .copied');
+      var done = function () { if (status) status.textContent = 'Copied.'; };
+      source.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(source.value).then(done, function () { document.execCommand('copy'); done(); });
+      } else { document.execCommand('copy'); done(); }
+    }
+  });
+
+  document.addEventListener('toggle', function (e) {
+    if (e.target.classList && e.target.classList.contains('share')) updateLinks();
+  }, true);
+
+  document.addEventListener('htmx:historyRestore', function () { boot(); });
+
+  /* Playing adds one history entry (its first day) and then replaces it day by day, so Back
+     returns to where the reader pressed Play. Decided per request, applied to its response. */
+  document.addEventListener('htmx:beforeRequest', function (e) {
+    if (e.detail.elt === form()) e.detail.xhr.tidemarkReplace = replaceNext;
+  });
+  document.addEventListener('htmx:beforeOnLoad', function (e) {
+    var f = e.detail.elt;
+    if (f !== form() || !f.hasAttribute('data-push')) return;
+    if (e.detail.xhr.tidemarkReplace) { f.removeAttribute('hx-push-url'); f.setAttribute('hx-replace-url', 'true'); }
+    else { f.removeAttribute('hx-replace-url'); f.setAttribute('hx-push-url', 'true'); }
+  });
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+})();

@@ -1,0 +1,72 @@
+"""Browser tests: Debian's chromium, driven by Playwright, against a real uvicorn."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+
+from .liveserver import CHROMIUM, ROOT, build_database, launch_browser, running_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+BROWSER_FIXTURES = {"browser", "page", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    reasons = []
+    if not Path(CHROMIUM).exists():
+        reasons.append(f"{CHROMIUM} is missing (apt-get install chromium)")
+    if not (ROOT / "node_modules" / "leaflet").is_dir():
+        reasons.append("node_modules is missing (npm ci)")
+    if not reasons:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError("browser tests cannot run: " + "; ".join(reasons))
+    skip = pytest.mark.skip(reason="; ".join(reasons))
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> str:
+    tmp = tmp_path_factory.mktemp("live")
+    url = build_database(tmp / "tidemark.db")
+    with running_server(url, log=tmp / "uvicorn.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    pg = context.new_page()
+    pg.console_errors = []
+    # each error keeps the URL it is about, so tile 404s can be told apart
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(
+        f"{m.text} @ {(m.location or {}).get('url', '')}"))
+    pg.on("pageerror", lambda e: pg.console_errors.append(f"pageerror: {e}"))
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def side_colours() -> dict[str, str]:
+    with open(ROOT / "data" / "sides.csv", encoding="utf-8") as f:
+        return {row["code"]: row["colour"].lower() for row in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="session")
+def side_coalitions() -> dict[str, str]:
+    with open(ROOT / "data" / "sides.csv", encoding="utf-8") as f:
+        return {row["code"]: row["coalition"] for row in csv.DictReader(f)}

@@ -1,0 +1,84 @@
+"""A real Tidemark server for browser tests and the browser benchmark.
+
+A temp SQLite database built by the real migrations and loader from data/, then
+`uvicorn app.main:app` in a subprocess on a free port, with ASSETS=local (Leaflet and
+HTMX from node_modules) and a tile URL on the server itself, so nothing needs the internet.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Tiles are requested from the app's own origin and 404: no internet, and easy to tell apart.
+TILE_URL = "/tiles/{z}/{x}/{y}.png"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_database(path: Path, data_dir: Path = ROOT / "data") -> str:
+    """A SQLite file built by the real migrations and loader from `data_dir`."""
+    sys.path.insert(0, str(ROOT))
+    from app.db import engine_for
+    from app.loader import load_directory, migrate
+
+    url = f"sqlite:///{path}"
+    engine = engine_for(url)
+    migrate(engine)
+    load_directory(data_dir, engine)
+    engine.dispose()
+    return url
+
+
+@contextmanager
+def running_server(database_url: str, host: str = "127.0.0.1", log: Path | None = None):
+    """Yield the base URL of a uvicorn serving the app; stop it afterwards."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "ASSETS": "local", "TILE_URL": TILE_URL,
+           "PYTHONUNBUFFERED": "1"}
+    out = open(log, "w") if log else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port),
+         "--log-level", "warning"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://{host}:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {proc.returncode}" + (f"; see {log}" if log else ""))
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not answer /healthz within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if log:
+            out.close()
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
