@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from .config import ROOT, Settings, get_settings
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(RejectHostileParams)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # a day's GeoJSON shrinks ~10x
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_exception_handler(RequestValidationError, validation_error)
 

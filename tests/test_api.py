@@ -196,3 +196,9 @@ def test_security_headers(client):
     page = client.get("/sources/05cd8124109c73fd")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "<script>" not in page.text
+
+
+def test_large_responses_are_compressed(client):
+    r = client.get("/api/control.geojson?date=2024-12-07", headers={"Accept-Encoding": "gzip"})
+    assert r.headers.get("content-encoding") == "gzip"
+    assert r.json()["features"]
