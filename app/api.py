@@ -13,6 +13,7 @@ from . import queries
 from .db import SessionDep
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, invalid, parse_day
+from .params import parse_include as _include_proposed
 
 router = APIRouter()
 
@@ -26,14 +27,6 @@ CSV_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "actor1
 
 DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
 ListQ = Annotated[list[str] | None, Query()]
-
-
-def _include_proposed(include: str | None) -> bool:
-    if include in (None, ""):
-        return False
-    if include != "proposed":
-        raise invalid("include", "the only value is 'proposed'")
-    return True
 
 
 @router.get("/healthz", tags=["meta"])

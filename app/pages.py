@@ -14,15 +14,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import queries
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
-from .models import Place
-from .params import check_choices, invalid, parse_day, parse_float, parse_int
+from .models import Event, Place
+from .params import check_choices, invalid, parse_day, parse_float, parse_include, parse_int
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -34,6 +34,7 @@ HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,
 PANEL_EVENTS = 30  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
+IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
 
 
 def words(day: date) -> str:
@@ -53,8 +54,9 @@ def _is_htmx_fragment(request: Request) -> bool:
 
 
 def _view_state(session, date_: str | None, place: str | None, lat: str | None,
-                lon: str | None, zoom: str | None) -> dict:
+                lon: str | None, zoom: str | None, include: str | None = None) -> dict:
     """Validate the URL state; every bad value is a 422 naming its parameter."""
+    proposed = parse_include(include)
     conflict = queries.conflict(session)
     bounds = queries.date_bounds(session)
     if conflict is None or bounds is None:
@@ -70,11 +72,23 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if (view["lat"] is None) != (view["lon"] is None):
         raise invalid("lon" if view["lon"] is None else "lat", "lat and lon go together")
     return {"conflict": conflict, "start": start, "end": end, "day": day,
-            "place": place or None, **view}
+            "place": place or None, "proposed": proposed, **view}
+
+
+def _count_proposed(session) -> int:
+    """How many events wait for review (indexed on status): the toggle shows only when some do."""
+    return session.execute(select(func.count()).select_from(Event).where(Event.status == "proposed")).scalar_one()
+
+
+def _include(state: dict) -> dict:
+    """Template values for `include=proposed`: `inc`, appended to our links, and the toggle."""
+    proposed = state["proposed"]
+    return {"proposed": proposed, "inc": "&include=proposed" if proposed else "",
+            "toggle_url": "?" + _query({**state, "proposed": not proposed})}
 
 
 def _query(state: dict) -> str:
-    """The URL query for a view state: date, place, lat, lon, zoom (the ones set)."""
+    """The URL query for a view state: date, place, lat, lon, zoom, include (the ones set)."""
     params: dict = {"date": state["day"].isoformat()}
     if state.get("place"):
         params["place"] = state["place"]
@@ -82,6 +96,8 @@ def _query(state: dict) -> str:
         params.update(lat=f"{state['lat']:.4f}", lon=f"{state['lon']:.4f}")
     if state.get("zoom") is not None:
         params["zoom"] = state["zoom"]
+    if state.get("proposed"):
+        params["include"] = "proposed"
     return urlencode(params)
 
 
@@ -114,12 +130,12 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "zoom": state["zoom"] if state["zoom"] is not None else conflict.map_zoom,
         "tiles": settings.tile_url, "attribution": settings.tile_attribution,
         "attribution_url": attribution_url, "place": state["place"] or "",
-        "native": conflict.native_language,
+        "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
     }
 
 
 def _timeline(session, state: dict) -> dict:
-    tl = queries.timeline(session)
+    tl = queries.timeline(session, include_proposed=state["proposed"])
     days = [{**d, "day": date.fromisoformat(d["date"])} for d in tl["days"]]
     for d in days:
         d["words"] = words(d["day"])
@@ -136,12 +152,12 @@ def _timeline(session, state: dict) -> dict:
 
 
 def _changes(session, collection: dict, day: date) -> list[dict]:
-    """Places whose control state began on `day`, with what they were the day before."""
+    """Places whose control state began on `day`, with what they were the day before (same layer)."""
     changed = [f["properties"] for f in collection["features"]
                if f["properties"]["since"] == day.isoformat() and f["properties"]["status"] != "baseline"]
     if not changed:
         return []
-    before = {p.place_id: p for p in queries.periods_on(session, day - timedelta(days=1))}
+    before = {p.place_id: p for p in queries.periods_on(session, day - timedelta(days=1), collection["layer"])}
     side_by = {s["code"]: s for s in collection["sides"]}
     out = []
     for props in changed:
@@ -161,9 +177,10 @@ def _changes(session, collection: dict, day: date) -> list[dict]:
     return sorted(out, key=lambda p: -(p["population"] or 0))
 
 
-def _event_groups(session, day: date, offset: int = 0, limit: int | None = None) -> dict:
+def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
+                  proposed: bool = False) -> dict:
     """Events up to `day`, newest first, grouped by day: the slice [offset, offset+limit)."""
-    rows = queries.events(session, date_to=day, newest_first=True)
+    rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed)
     end = len(rows) if limit is None else min(len(rows), offset + limit)
     groups: OrderedDict[str, dict] = OrderedDict()
     for ev in rows[offset:end]:
@@ -188,7 +205,7 @@ def _no_data() -> HTMLResponse:
 def _respond(request: Request, template: str, context: dict, blocks: list[str]) -> Response:
     headers = {
         "Vary": "HX-Request",
-        "Link": f'</api/control.geojson?date={context["state"]["day"].isoformat()}>; '
+        "Link": f'</api/control.geojson?date={context["state"]["day"].isoformat()}{context["inc"]}>; '
                 'rel="alternate"; type="application/geo+json"',
     }
     if _is_htmx_fragment(request):
@@ -202,17 +219,20 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
-    collection = queries.control_collection(session, day)
+    collection = queries.control_collection(session, day, include_proposed=state["proposed"])
     legend = _legend(collection)
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
     query = _query(state)
+    unreviewed = sum(1 for f in collection["features"] if f["properties"]["proposed"])
     return {
+        **_include(state), "unreviewed": unreviewed,
         "conflict": conflict, "state": state, "day": day, "iso": day.isoformat(),
         "words": words(day), "short": short(day), "legend": legend, "collection": collection,
         "assets": asset_tags(settings.assets), "htmx_config": HTMX_CONFIG,
         "map": _map_attrs(request, conflict, state),
-        "page_title": f"{conflict.title} — who held what on {short(day)}",
+        "page_title": f"{conflict.title} — who held what on {short(day)}"
+                      + (" (with unreviewed events)" if state["proposed"] else ""),
         "page_url": f"{base}/?{query}",
         "iframe": f'<iframe src="{html.escape(f"{base}/embed?{query}")}" '
                   f'title="{html.escape(conflict.title)} map" width="100%" height="480" '
@@ -231,52 +251,58 @@ def sides_css(session: SessionDep) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, date: Param = None, place: Param = None,
-          lat: Param = None, lon: Param = None, zoom: Param = None) -> Response:
+          lat: Param = None, lon: Param = None, zoom: Param = None, include: IncludeParam = None) -> Response:
     """The dashboard: timeline, map, what changed, every event up to the selected day."""
-    state = _view_state(session, date, place, lat, lon, zoom)
+    state = _view_state(session, date, place, lat, lon, zoom, include)
     if not state:
         return _no_data()
     ctx = _context(request, session, state)
     day = state["day"]
     changes = _changes(session, ctx["collection"], day)
     ctx.update(_timeline(session, state))
-    ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS),
+    ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
+               pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])
 
 
 @router.get("/events", response_class=HTMLResponse)
 def events_page(request: Request, session: SessionDep, date: Param = None,
-                offset: Annotated[str | None, Query(description="skip this many events")] = None) -> Response:
+                offset: Annotated[str | None, Query(description="skip this many events")] = None,
+                include: IncludeParam = None) -> Response:
     """Every event up to `date`, newest first; HTMX gets the list from `offset` on."""
-    state = _view_state(session, date, None, None, None, None)
+    state = _view_state(session, date, None, None, None, None, include)
     if not state:
         return _no_data()
     start = parse_int("offset", offset, 0, 1_000_000) or 0
     fragment = _is_htmx_fragment(request)
     ctx = {"conflict": state["conflict"], "state": state, "iso": state["day"].isoformat(),
-           "short": short(state["day"]), "words": words(state["day"]),
-           "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else None),
+           "short": short(state["day"]), "words": words(state["day"]), **_include(state),
+           "pending": not fragment and (state["proposed"] or _count_proposed(session)),
+           "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else None,
+                                   state["proposed"]),
            "page_title": f"{state['conflict'].title} — events reported up to {short(state['day'])}"}
     response = (templates.TemplateResponse(request, "events.html", ctx, block_name="event_list") if fragment
                 else templates.TemplateResponse(request, "events.html", ctx))
     response.headers["Vary"] = "HX-Request"
-    response.headers["Link"] = f'</api/events.json?to={ctx["iso"]}>; rel="alternate"; type="application/json"'
+    response.headers["Link"] = f'</api/events.json?to={ctx["iso"]}{ctx["inc"]}>; rel="alternate"; type="application/json"'
     return response
 
 
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request, session: SessionDep, date: Param = None, place: Param = None,
-          lat: Param = None, lon: Param = None, zoom: Param = None,
+          lat: Param = None, lon: Param = None, zoom: Param = None, include: IncludeParam = None,
           slider: Annotated[str | None, Query(description="0 hides the slider")] = None) -> Response:
     """The map alone, for an <iframe> on any site: compact slider, legend, attribution."""
     if slider not in (None, "", "0", "1"):
         raise invalid("slider", "must be 0 or 1")
-    state = _view_state(session, date, place, lat, lon, zoom)
+    state = _view_state(session, date, place, lat, lon, zoom, include)
     if not state:
         return _no_data()
     ctx = _context(request, session, state)
     ctx.update(_timeline(session, state))
+    if slider:
+        ctx["toggle_url"] += f"&slider={slider}"
     ctx.update(show_slider=slider != "0", slider=slider or None,
                description=_description(state["conflict"], state["day"], ctx["legend"], 0))
     return _respond(request, "embed.html", ctx, ["hx_title", "embed_state"])

@@ -49,6 +49,15 @@ def parse_int(name: str, value: str | None, low: int, high: int) -> int | None:
     return number
 
 
+def parse_include(value: str | None) -> bool:
+    """`include=proposed` adds unreviewed events; None/empty -> False; anything else -> 422."""
+    if value in (None, ""):
+        return False
+    if value != "proposed":
+        raise invalid("include", "the only value is 'proposed'")
+    return True
+
+
 def check_choices(name: str, values: list[str], allowed: set[str] | frozenset[str]) -> list[str]:
     """Every value must be one of `allowed` (e.g. known place ids)."""
     for v in values:

@@ -1,8 +1,8 @@
 /* Tidemark: the map, the timeline and the URL state of `/` and `/embed`.
  *
  * Configuration comes from data-* attributes (on #map) and from the form #state, whose
- * inputs hold the URL state: date, place, lat, lon, zoom. The map reads the page's JSON
- * twin, /api/control.geojson?date=…. HTMX swaps the side panel; this file never builds
+ * inputs hold the URL state: date, place, lat, lon, zoom, include. The map reads the page's
+ * JSON twin, /api/control.geojson?date=…[&include=proposed]. HTMX swaps the side panel; this file never builds
  * HTML from strings: every text from the data goes in as a text node.
  */
 (function () {
@@ -98,6 +98,11 @@
         escapeHtml(code.dataset.title || 'Map') + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
     }
     if (open) open.href = '/?' + full;
+    var toggle = byId('toggle-include');  /* the same view with unreviewed events, or without */
+    if (toggle) {
+      if (q.has('include')) q.delete('include'); else q.set('include', 'proposed');
+      toggle.href = location.pathname + '?' + q;
+    }
   }
 
   /* ---- the timeline ------------------------------------------------------ */
@@ -196,6 +201,10 @@
       s.color = colours[p.previous_side] || '#666666'; s.weight = 2; s.dashArray = '2 3';
       s.fillColor = '#ffffff'; s.fillOpacity = 0.7;
     }
+    if (p.proposed) {  /* rests on an unreviewed event: a dotted outline */
+      if (p.status !== 'contested' && p.status !== 'withdrawn') s.color = '#1c2329';
+      s.weight = 2.5; s.opacity = 1; s.dashArray = '1 4';
+    }
     return s;
   }
 
@@ -212,6 +221,10 @@
     return 'Held by ' + holder + ' since ' + since;
   }
 
+  function badge() {
+    return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
+  }
+
   function sourceItem(s, external) {
     var li = el('li');
     var href = safeUrl(s.url);
@@ -221,6 +234,7 @@
       return li;
     }
     li.append(el('a', { href: href, class: 'src', target: external ? '_blank' : null, text: s.outlet }));
+    if (s.status === 'proposed') li.append(' ', badge());
     var meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
     li.append(' ', el('span', { class: 'mut', text: meta }));
     if (s.date_precision && s.date_precision !== 'day') {
@@ -254,6 +268,7 @@
       el('p', { class: 'mut', text: facts }),
       el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
       el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }),
+      p.proposed ? el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person') : null,
       list);
   }
 
@@ -288,6 +303,7 @@
         path.setAttribute('data-place', p.id);
         path.setAttribute('data-status', p.status);
         path.setAttribute('data-side', p.side || '');
+        path.classList.toggle('unrev', !!p.proposed);
         path.classList.toggle('sel', p.id === selected);
       }
       if (m.isPopupOpen()) m.getPopup().update();
@@ -305,7 +321,9 @@
   }
 
   function fetchDay(date) {
-    var url = box.dataset.api + '?date=' + encodeURIComponent(date);
+    var include = box.dataset.include || '';
+    var url = box.dataset.api + '?date=' + encodeURIComponent(date) + (include ? '&include=' + encodeURIComponent(include) : '');
+    date = include + date;  /* the cache key */
     if (!cache.has(date)) {
       var request = fetch(url, { headers: { Accept: 'application/geo+json' } }).then(function (r) {
         if (!r.ok) throw new Error('HTTP ' + r.status);
@@ -415,6 +433,10 @@
   /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */
   function sync() {
     setPlaying(false);
+    if (value('include') !== (box.dataset.include || '')) {  /* the restored entry shows another layer */
+      box.dataset.include = value('include');
+      cache.clear();
+    }
     map.invalidateSize();
     var view = wantedView();
     map.off('moveend', onMove);

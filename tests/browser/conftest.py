@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from .liveserver import CHROMIUM, ROOT, build_database, launch_browser, running_
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-BROWSER_FIXTURES = {"browser", "page", "live_server"}
+BROWSER_FIXTURES = {"browser", "page", "live_server", "proposed_server"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,6 +37,33 @@ def live_server(tmp_path_factory) -> str:
     tmp = tmp_path_factory.mktemp("live")
     url = build_database(tmp / "tidemark.db")
     with running_server(url, log=tmp / "uvicorn.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def proposed_db_url(tmp_path_factory) -> str:
+    """The bundled data plus one article run through the real `tidemark ingest` code:
+    "Rebels captured the town of Salamiyah on Thursday.", published 2024-12-06, so a
+    proposed (unreviewed) capture of Salamiyah on 2024-12-05. The accepted data has no
+    event there: Salamiyah is government-held from the baseline on."""
+    from app.db import engine_for
+    from app.extract.ingest import format_report, ingest_paths
+    from app.extract.resources import resources_for
+
+    tmp = tmp_path_factory.mktemp("proposed")
+    url = build_database(tmp / "tidemark.db")
+    article = tmp / "salamiyah.txt"
+    article.write_text("Rebels captured the town of Salamiyah on Thursday.\n", encoding="utf-8")
+    engine = engine_for(url)
+    report = ingest_paths([article], engine, resources_for(str(ROOT / "data")), published=date(2024, 12, 6))
+    engine.dispose()
+    assert [n for _, _, n in report.added] == [1], format_report(report)
+    return url
+
+
+@pytest.fixture(scope="session")
+def proposed_server(proposed_db_url, tmp_path_factory) -> str:
+    with running_server(proposed_db_url, log=tmp_path_factory.mktemp("live-proposed") / "uvicorn.log") as base:
         yield base
 
 
