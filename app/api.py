@@ -13,7 +13,7 @@ from . import queries
 from .db import SessionDep
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, invalid, parse_day
-from .params import parse_include as _include_proposed
+from .params import parse_include
 
 router = APIRouter()
 
@@ -42,7 +42,7 @@ def control_geojson(session: SessionDep, date: DateQ = None,
                     include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
     """Who controls each place on `date` (default: the latest date), with the sources that say so."""
     day = parse_day("date", date)
-    proposed = _include_proposed(include)
+    proposed = parse_include(include)
     if day is None:
         bounds = queries.date_bounds(session)
         if bounds is None:
@@ -50,7 +50,8 @@ def control_geojson(session: SessionDep, date: DateQ = None,
         day = bounds[1]
     body = queries.control_collection(session, day, include_proposed=proposed)
     return JSONResponse(body, media_type=GEOJSON,
-                        headers={"Link": f'</?date={day.isoformat()}>; rel="alternate"; type="text/html"'})
+                        headers={"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
+                                         'rel="alternate"; type="text/html"'})
 
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
@@ -72,7 +73,7 @@ def events_json(session: SessionDep, request: Request,
                 include: str | None = None) -> dict:
     """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR."""
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=_include_proposed(include), **filters)
+    rows = queries.events(session, include_proposed=parse_include(include), **filters)
     return {"count": len(rows), "events": rows}
 
 
@@ -100,7 +101,7 @@ def events_csv(session: SessionDep,
                include: str | None = None) -> Response:
     """The same events as CSV, with ACLED's column names where one applies."""
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=_include_proposed(include), **filters)
+    rows = queries.events(session, include_proposed=parse_include(include), **filters)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -119,7 +120,7 @@ def events_csv(session: SessionDep,
 @router.get("/api/timeline.json", tags=["events"])
 def timeline_json(session: SessionDep, include: str | None = None) -> dict:
     """Each day of the range with its number of events and of control changes."""
-    return queries.timeline(session, include_proposed=_include_proposed(include))
+    return queries.timeline(session, include_proposed=parse_include(include))
 
 
 @router.get("/api/sides.json", tags=["meta"])

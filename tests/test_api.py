@@ -202,3 +202,10 @@ def test_large_responses_are_compressed(client):
     r = client.get("/api/control.geojson?date=2024-12-07", headers={"Accept-Encoding": "gzip"})
     assert r.headers.get("content-encoding") == "gzip"
     assert r.json()["features"]
+
+
+def test_json_twin_links_back_to_the_same_html_state(client):
+    r = client.get("/api/control.geojson?date=2024-12-07")
+    assert r.headers["link"].startswith("</?date=2024-12-07>")
+    r = client.get("/api/control.geojson?date=2024-12-07&include=proposed")
+    assert r.headers["link"].startswith("</?date=2024-12-07&include=proposed>")
