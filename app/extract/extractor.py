@@ -8,10 +8,20 @@ For each content sentence (see text.py), read with the lexicons of its own scrip
    before the trigger, else after it; specific sides (data/) before generic words;
 4. the date (dates.py); sentences about other years are background and are skipped.
 A place within WINDOW tokens of a trigger becomes a candidate. A capture absorbs an
-entry, clashes or a withdrawal at the same place in the same sentence. The coalition
-the event leaves the place in: the captor's for a capture; `contested` for entry or
-clashes; for a government withdrawal, the holder named "under the control of ...",
-else `unknown`; none otherwise.
+entry, clashes or a withdrawal at the same place in the same sentence (a government
+withdrawal absorbs clashes). The coalition the event leaves the place in: the captor's
+for a capture; `contested` for entry or clashes; for a government withdrawal, the holder
+named "under the control of ..." or the side named taking over later in the sentence,
+else `unknown`; none otherwise. "X is under the control of Y" alone is a (weaker) capture.
+
+General rules learnt from held-out articles (tests/extract/heldout/): datelines
+("HALEP (AA) -") are masked; a reference word inside a trigger or an actor's name is no
+reference, and a direction marker covers only the first place after it; words that are
+part of an actor ("Kämpfer", "бойовики") are no triggers; "the city" is the last town
+named as a target; a capture with no captor takes the previous sentence's side, then the
+article's; a sentence naming another year is background unless it also has a recent date;
+an undated withdrawal from a place the article reports taken takes that capture's date;
+an undated headline repeating a dated event is dropped.
 """
 from __future__ import annotations
 
@@ -52,6 +62,8 @@ class SentenceReading:
     actors: list[Actor]
     markers: list[Match]
     holder: Actor | None = None
+    falls: frozenset[int] = frozenset()  # start tokens of `fall` triggers ("fell", "سقوط")
+    expels: frozenset[int] = frozenset()  # start tokens of `expel` triggers ("drove out")
 
 
 @dataclass
@@ -92,17 +104,20 @@ def _marker_ends(markers: list[Match], kind: str) -> list[Match]:
     return [m for m in markers if m.value == kind]
 
 
-def _is_reference(pm: PlaceMatch, markers: list[Match], triggers: list[Match]) -> str | None:
+def _is_reference(pm: PlaceMatch, markers: list[Match], triggers: list[Match],
+                  places: list[PlaceMatch] = ()) -> str | None:
     """'near' / 'from' when the place is named as a reference point, not as the target.
 
     The marker must come at most 3 words before the place (or 1 after, for `after`
-    markers), with no trigger in between ("from [the] capture of X" is not "from X").
+    markers), with no trigger and no other place in between ("from [the] capture of X"
+    is not "from X"; in "towards Homs after Hama fell" only Homs is a direction).
     """
     for m in markers:
         if m.value == "after" and 0 <= m.start - pm.end <= 1:
             return "near"
         if m.value in ("near", "from") and 0 <= pm.start - m.end <= 3 \
-                and not any(m.end <= t.start < pm.start for t in triggers):
+                and not any(m.end <= t.start < pm.start for t in triggers) \
+                and not any(o is not pm and m.end <= o.start < pm.start for o in places):
             return m.value
     return None
 
@@ -114,11 +129,29 @@ def _separated(a: int, b: int, markers: list[Match]) -> bool:
 
 
 SIGNATURE = re.compile(r"(?:https?://|pic\.twitter\.com/|www\.)\S+|[—–]\s*[^—–()\n]{1,60}\(@\w+\)")
+# A dateline: "DAMASCUS, Dec 5 (Reuters) -", "BEIRUT —", "HALEP (AA) -", "دمشق (سانا) -".
+# Where a report was filed is not what it reports on.
+DATELINE = re.compile(r"^\s*([^\n.!?:\-–—]{2,60}?)\s*[-–—]{1,2}\s+")
+
+
+def _dateline(chunk: str) -> int:
+    """Length of a dateline at the start of a sentence, or 0."""
+    m = DATELINE.match(chunk)
+    if not m:
+        return 0
+    pre = m.group(1)
+    first = re.match(r"[^\W\d_]+", pre)
+    if "(" in pre or (first and len(first.group()) >= 4 and first.group().isupper()):
+        return m.end()
+    return 0
 
 
 def _masked(chunk: str, offset: int) -> list[tuple[int, int]]:
-    """Character ranges that are links or a social-media signature ("— Name (@handle)")."""
-    return [(offset + m.start(), offset + m.end()) for m in SIGNATURE.finditer(chunk)]
+    """Character ranges that are links, a social-media signature ("— Name (@handle)") or a dateline."""
+    out = [(offset + m.start(), offset + m.end()) for m in SIGNATURE.finditer(chunk)]
+    if n := _dateline(chunk):
+        out.append((offset, offset + n))
+    return out
 
 
 def _ambiguous_ok(pm: PlaceMatch, tokens: list[Token], places: list[PlaceMatch],
@@ -133,7 +166,8 @@ def _ambiguous_ok(pm: PlaceMatch, tokens: list[Token], places: list[PlaceMatch],
                for o in places if o is not pm)
 
 
-def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match]) -> Actor | None:
+def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
+               fall: bool = False) -> Actor | None:
     if not actors:
         return None
     excluded = set()
@@ -141,6 +175,9 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match]) -> Act
         for m in markers:
             if m.value in ("against", "from") and 0 <= a.start - m.end <= 2:
                 excluded.add(id(a))
+        if fall and (0 <= a.start - trigger.end <= 1 or 0 <= trigger.start - a.end <= 1) \
+                and not any(m.value == "passive" and 0 <= a.start - m.end <= 2 for m in markers):
+            excluded.add(id(a))  # "the regime fell", "سقوط النظام": the loser, not the captor
     usable = [a for a in actors if id(a) not in excluded]
     for m in markers:  # passive agent: "captured by the rebels"
         if m.value == "passive" and trigger.end <= m.start <= trigger.end + 4:
@@ -177,16 +214,27 @@ def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | N
         return None
     markers = m.markers.find(tokens)
     triggers = m.triggers.find(tokens)
+    falls = frozenset(t.start for t in triggers if t.value == "fall")
+    expels = frozenset(t.start for t in triggers if t.value == "expel")
+    triggers = [Match(t.start, t.end, "capture") if t.value in ("fall", "expel") else t
+                for t in triggers]
+    # a reference word inside a trigger ("взяли под контроль") is not a reference
+    markers = [mk for mk in markers if mk.value not in ("near", "from", "after")
+               or not any(t.start < mk.end and mk.start < t.end for t in triggers)]
     negated = [t for t in triggers for n in markers
                if n.value == "negation" and 0 <= t.start - n.end <= 3]
     triggers = [t for t in triggers if t not in negated]
     actors = _actors(tokens, m.actors.find(tokens), res)
-    triggers = [t for t in triggers  # "Hayat Tahrir al-Sham": a name, not "liberation"
-                if not any(a.side and a.start <= t.start < a.end for a in actors)]
+    triggers = [t for t in triggers  # "Hayat Tahrir al-Sham", "Kämpfer", "бойовики": actors
+                if not any(a.start < t.end and t.start < a.end for a in actors)]
+    # "Southern Operations Room": a reference word inside an actor's name is not a reference
+    markers = [mk for mk in markers if mk.value not in ("near", "from", "after")
+               or not any(a.start < mk.end and mk.start < a.end for a in actors)]
     places = [p for p in res.gazetteer.find(tokens)
               if not any(a.start < p.end and p.start < a.end for a in actors)]
     places = [p for p in places if _ambiguous_ok(p, tokens, places, markers, m.ambiguous)]
-    reading = SentenceReading(s, tokens, triggers, places, [], actors, markers)
+    reading = SentenceReading(s, tokens, triggers, places, [], actors, markers, falls=falls,
+                              expels=expels)
     reading.holder = _holder(tokens, markers, actors)
     return reading
 
@@ -199,6 +247,42 @@ def _distance(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
     return 0
 
 
+SETTLEMENTS = ("city", "town", "village")
+
+
+def _new_holder(r: SentenceReading, withdrawal: Match) -> Actor | None:
+    """"Government forces withdrew from X, and the SDF moved in to take over the city":
+    a side named as taking over after the withdrawal, in the same sentence, holds X."""
+    for t in r.triggers:
+        if t.value not in ("capture", "entry") or t.start < withdrawal.end:
+            continue
+        between = [a for a in r.actors if withdrawal.end <= a.start and a.end <= t.start]
+        after = [a for a in r.actors if 0 <= a.start - t.end <= 6]
+        for a in between[-1:] + after[:1]:
+            if a.coalition not in ("government", "contested", "unknown"):
+                return a
+    return None
+
+
+def _subject(r: SentenceReading) -> Actor | None:
+    """The side a sentence is about: the actor of its first trigger, else its first actor."""
+    for t in r.triggers:
+        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls):
+            return a
+    return r.actors[0] if r.actors else None
+
+
+def _pick_fallback(prev: Actor | None, article: str | None) -> str | None:
+    """For "they took X": the previous sentence's side, if it can take places, else the article's."""
+    if prev is not None and prev.coalition not in ("contested", "unknown", "government", "foreign"):
+        return prev.coalition
+    return article
+
+
+def _recent_date(dates, published: date) -> bool:
+    return any(abs((d.date - published).days) <= 31 for d in dates if d.start >= 0)
+
+
 def extract_document(doc: Document, res: Resources, published: date, language: str | None,
                      file: str = "") -> list[Candidate]:
     text = doc.text
@@ -209,39 +293,50 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             readings.append(r)
     # the side an article is about, for captures whose sentence names no captor
     captors = Counter(a.coalition for r in readings for t in r.triggers
-                      if t.value in ("capture", "entry")
-                      for a in [_actor_for(t, r.actors, r.markers)] if a)
+                      if t.value in ("capture", "entry") and not is_historical(r.tokens, published)
+                      for a in [_actor_for(t, r.actors, r.markers, t.start in r.falls)] if a)
     fallback = captors.most_common(1)[0][0] if captors else None
 
     out: list[Candidate] = []
-    last_place: PlaceMatch | None = None
-    last_place_idx = -10
+    recent: list[tuple[PlaceMatch, int]] = []  # places named as targets, for "the city"
+    subject: Actor | None = None  # the acting side of the previous sentence, for "they took X"
     for idx, r in enumerate(readings):
+        prev_subject, subject = subject, _subject(r)
         targets = []
         for p in r.places:
-            ref = _is_reference(p, r.markers, r.triggers)
+            ref = _is_reference(p, r.markers, r.triggers, r.places)
             targets.append((p, ref))
-        if not r.triggers:
-            if targets:
-                last_place, last_place_idx = targets[-1][0], idx
+        named = [(p, idx) for p, ref in targets if ref is None]
+        triggers = list(r.triggers)
+        state = None
+        if r.holder and not any(t.value in CONTROL_TYPES for t in triggers) and named:
+            # "Abu Kamal is under the control of the SDF": a statement of who holds it
+            hm = next(m for m in r.markers if m.value == "holder")
+            if not any(m.value == "negation" and 0 <= hm.start - m.end <= 3 for m in r.markers):
+                state = Match(hm.start, hm.end, "capture")
+                triggers.append(state)
+        if not triggers:
+            recent += named
             continue
         tokens, chunk_start = r.tokens, r.sentence.start
-        historical = is_historical(tokens, published)
         chunk = text[r.sentence.start:r.sentence.end]
         dates = find_dates(chunk, tokenize(chunk, chunk_start), matchers_for(script_of(chunk)).dates, published)
+        historical = is_historical(tokens, published) and not _recent_date(dates, published)
         prev_holder = readings[idx - 1].holder if idx and readings[idx - 1].sentence.paragraph >= r.sentence.paragraph - 1 else None
         holder = r.holder or prev_holder
         anaphoric = False
         usable = [(p, ref) for p, ref in targets if ref is None or ref == "from"]
-        if not any(ref is None or ref == "from" for _, ref in targets):
+        if not usable:
             has_anaphora = any(m.value == "anaphora" for m in r.markers)
-            if has_anaphora and last_place is not None and idx - last_place_idx <= 3:
-                usable = [(last_place, None)]
+            near = [(p, i) for p, i in recent if idx - i <= 3]
+            if has_anaphora and near:
+                towns = [(p, i) for p, i in near if p.place.kind in SETTLEMENTS]
+                usable = [((towns or near)[-1][0], None)]
                 anaphoric = True
         per_place: dict[str, list[tuple[Match, PlaceMatch, int]]] = {}
         for p, ref in usable:
-            for t in r.triggers:
-                if ref == "from" and t.value != "withdrawal":
+            for t in triggers:
+                if ref == "from" and t.value != "withdrawal" and t.start not in r.expels:
                     continue
                 dist = 0 if anaphoric else _distance(t.start, t.end, p.start, p.end)
                 if dist <= WINDOW and (anaphoric or not _separated(t.start, p.start, r.markers)):
@@ -250,6 +345,10 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             types = {t.value for t, _, _ in hits}
             if "capture" in types:
                 hits = [h for h in hits if h[0].value not in ABSORBED_BY_CAPTURE]
+            elif any(h[0].value == "withdrawal" and (a := _actor_for(h[0], r.actors, r.markers))
+                     and a.coalition == "government" for h in hits):
+                # "the army left the city after days of fighting": the outcome counts
+                hits = [h for h in hits if h[0].value != "clashes"]
             best: dict[str, tuple[Match, PlaceMatch, int]] = {}
             for h in hits:
                 if h[0].value not in best or h[2] < best[h[0].value][2]:
@@ -257,25 +356,33 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             for etype, (t, p, dist) in best.items():
                 if historical and etype in CONTROL_TYPES:
                     continue
-                c = _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published,
-                               text, file, language, anaphoric)
+                w_holder = _new_holder(r, t) if etype == "withdrawal" else None
+                c = _candidate(etype, t, p, dist, r, res, w_holder or holder,
+                               _pick_fallback(prev_subject, fallback), dates,
+                               published, text, file, language, anaphoric,
+                               actor=r.holder if t is state else None)
                 if c:
                     out.append(c)
-        if targets:
-            last_place, last_place_idx = targets[-1][0], idx
-    return _post_process(out)
+        recent += named
+    return _post_process(out, readings[0].sentence.start if readings else -1)
 
 
 def _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published, text, file,
-               language, anaphoric) -> Candidate | None:
-    actor = _actor_for(t, r.actors, r.markers)
+               language, anaphoric, actor: Actor | None = None) -> Candidate | None:
     conf = BASE_CONFIDENCE.get(etype, 0.4)
     notes = []
+    if actor is not None:  # a statement of control ("under the control of X")
+        conf -= 0.15
+        notes.append("a statement of who holds the place, not a report of its capture")
+    else:
+        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls)
     coalition = side = control = None
     actor_coalition = actor.coalition if actor else None
     actor_side = (actor.side or res.default_side.get(actor.coalition)) if actor else None
     if actor:
         conf += 0.15
+    if etype == "capture" and t.start in r.expels and actor_coalition == "government":
+        etype = "withdrawal"  # "government forces were driven out of X"
     if etype == "capture":
         if actor is None:
             if fallback is None:
@@ -304,13 +411,16 @@ def _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published, te
         conf -= 0.25
         notes.append("place taken from an earlier sentence ('the city')")
     trig_char = r.tokens[t.start].start
-    when = min(dates, key=lambda d: abs(d.start - trig_char)) if dates else None
+    place_char = r.tokens[p.start].start if not anaphoric else trig_char
+    # the date nearest the place: "took Deraa on Friday, then Bosra on Saturday"
+    when = min(dates, key=lambda d: (abs(d.start - place_char), abs(d.start - trig_char))) if dates else None
     if when is not None:
         day, precision = when.date, when.precision
         conf += 0.05
     else:
         day = published
         precision = "week" if etype in ("capture", "withdrawal") else "day"
+        notes.append(UNDATED)
     s = r.sentence
     return Candidate(
         file=file, place=p.place.public(), date=day.isoformat(), date_precision=precision,
@@ -319,17 +429,30 @@ def _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published, te
         confidence=round(max(0.05, min(0.99, conf)), 2), language=language, notes=notes)
 
 
-def _post_process(cands: list[Candidate]) -> list[Candidate]:
-    # A withdrawal from a place the same article reports taken (±1 day) leaves it to the captor.
-    captures = [c for c in cands if c.type == "capture"]
+UNDATED = "no date in the sentence: the publication date"
+
+
+def _post_process(cands: list[Candidate], headline: int = -1) -> list[Candidate]:
+    # A withdrawal from a place the same article reports taken (±1 day, or any day when the
+    # withdrawal's sentence gives none) leaves it to the captor, on the capture's date.
+    captures = [c for c in cands if c.type == "capture" and c.coalition not in (None, "government")]
     for c in cands:
         if c.type == "withdrawal" and c.coalition == "unknown":
-            for cap in captures:
-                if cap.place["id"] == c.place["id"] and \
-                        abs(date.fromisoformat(cap.date).toordinal() - date.fromisoformat(c.date).toordinal()) <= 1:
+            undated = UNDATED in c.notes
+            same = [cap for cap in captures if cap.place["id"] == c.place["id"]]
+            dated = [cap for cap in same if UNDATED not in cap.notes]
+            for cap in (dated or same) if undated else same:
+                gap = abs(date.fromisoformat(cap.date).toordinal() - date.fromisoformat(c.date).toordinal())
+                if undated or gap <= 1:
                     c.coalition, c.control = cap.coalition, cap.control
+                    if undated:
+                        c.date, c.date_precision = cap.date, cap.date_precision
                     c.notes.append("the same article reports the place taken")
                     break
+    # An undated headline of an event the article dates in its text is that event.
+    dated = {(c.place["id"], c.type) for c in cands if UNDATED not in c.notes}
+    cands = [c for c in cands if not (UNDATED in c.notes and c.quote["start"] == headline
+                                      and (c.place["id"], c.type) in dated)]
     seen = set()
     out = []
     for c in cands:

@@ -97,6 +97,7 @@ class Gazetteer:
         self.places: dict[str, Place] = {}
         self.index: dict[tuple[str, ...], list[Place]] = {}
         self.stems: dict[tuple[str, ...], list[Place]] = {}
+        self.firsts: set[str] = set()  # first words of the names of more than one word
         self.max_len = 1
 
     # ------------------------------------------------------------ building
@@ -104,6 +105,8 @@ class Gazetteer:
         self.places[place.id] = place
 
     def _index_key(self, table: dict, key: tuple[str, ...], place: Place) -> None:
+        if len(key) > 1:
+            self.firsts.add(key[0])
         bucket = table.setdefault(key, [])
         if place not in bucket:
             bucket.append(place)
@@ -124,6 +127,9 @@ class Gazetteer:
                     if script != "arabic":
                         for stem in _stems(last, script):
                             self._index_key(self.stems, variant[:-1] + (stem,), place)
+                        if len(variant) > 1:  # "авиабазу Квейрис": the first word inflects too
+                            for stem in _stems(variant[0], script):
+                                self._index_key(self.stems, (stem,) + variant[1:], place)
         for table in (self.index, self.stems):
             for bucket in table.values():
                 bucket.sort(key=lambda p: (not p.curated, -p.population))
@@ -178,13 +184,18 @@ class Gazetteer:
 
     def _match_span(self, span: list[Token]) -> list[Place] | None:
         firsts = _first_variants(span[0])
+        if len(span) > 1:
+            firsts = [f for f in firsts + _suffix_variants(span[0].key, span[0]) if f in self.firsts]
         for first in firsts:
             if len(span) == 1:
                 hit = self._lookup((), [first] + _suffix_variants(first, span[0]))
             else:
                 middle = tuple(t.key for t in span[1:-1])
-                hit = self._lookup((first,) + middle,
-                                   [span[-1].key] + _suffix_variants(span[-1].key, span[-1]))
+                last = span[-1]
+                lasts = [last.key] + _suffix_variants(last.key, last)
+                if any(a in last.raw for a in APOSTROPHES):  # Havalimanı'nı -> havalimani
+                    lasts.append(norm(re.split(f"[{APOSTROPHES}]", last.raw)[0]))
+                hit = self._lookup((first,) + middle, lasts)
             if hit:
                 places, exact = hit
                 return [p for p in places if not exact or _strict_ok(p, span)] or None
@@ -211,16 +222,21 @@ def _first_variants(tok: Token) -> list[str]:
     return list(dict.fromkeys(p for p in out if p))
 
 
-def _suffix_variants(key: str, tok: Token) -> list[str]:
+def _suffix_variants(key: str, tok: Token | None = None) -> list[str]:
+    return list(_suffix_variants_of(key))
+
+
+@lru_cache(maxsize=100_000)
+def _suffix_variants_of(key: str) -> tuple[str, ...]:
     script = script_of_char(key[0]) if key else None
     if not script or script == "arabic":
-        return []
+        return ()
     out = []
     least = MIN_STEM_LATIN if script == "latin" else MIN_STEM
     for suf in SUFFIXES.get(script, ()):
         if key.endswith(suf) and len(key) - len(suf) >= least:
             out.append(key[: -len(suf)])
-    return out
+    return tuple(out)
 
 
 def _stems(word: str, script: str) -> list[str]:

@@ -20,6 +20,11 @@ from .normalize import Token, arabic_variants, is_arabic, norm_tokens
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 EVENT_TYPES = ("capture", "entry", "withdrawal", "clashes", "encirclement",
                "airstrike", "protest", "defection")
+# `fall` ("fell", "سقوط", "впав") is a capture whose grammatical subject is the loser:
+# an actor right next to it ("the regime fell", "سقوط النظام") is not the captor.
+# `expel` ("drove the army out of X", "вытеснили") is a capture whose place may follow
+# "from"/"out of"; when the one named is the government, it is the government's withdrawal.
+TRIGGER_TYPES = EVENT_TYPES + ("fall", "expel")
 MARKERS = ("near", "from", "clause", "after", "holder", "passive", "negation", "irrealis",
            "anaphora", "place_nouns", "against")
 
@@ -152,7 +157,7 @@ def matchers_for(script: str) -> ScriptMatchers:
     for lx in lexes:
         d = lx.data
         for etype, phrases in (d.get("triggers") or {}).items():
-            assert etype in EVENT_TYPES, f"{lx.language}: unknown trigger type {etype}"
+            assert etype in TRIGGER_TYPES, f"{lx.language}: unknown trigger type {etype}"
             for p in _phrases(phrases):
                 triggers.add(p, etype)
         for coalition, phrases in (d.get("actors") or {}).items():
@@ -175,7 +180,7 @@ def matchers_for(script: str) -> ScriptMatchers:
                 dates.add(p, ("month", i + 1))
         ambiguous.update(k for p in _phrases(d.get("ambiguous")) for k in [" ".join(norm_tokens(p))])
         bp = d.get("boilerplate") or {}
-        related += [p.casefold() for p in _phrases(bp.get("related"))]
+        related += [p.casefold() for p in _phrases(bp.get("related")) + _phrases(bp.get("captions"))]
         comments |= {" ".join(norm_tokens(p)) for p in _phrases(bp.get("comments"))}
         newsletter += [p.casefold() for p in _phrases(bp.get("newsletter"))]
         chrome |= {" ".join(norm_tokens(p)) for p in _phrases(bp.get("chrome"))}

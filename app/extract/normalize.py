@@ -14,7 +14,8 @@ TOKEN = re.compile(r"[^\W_]+(?:['’ʼʿ‘`][^\W_]+)*")
 APOSTROPHES = "'’ʼʿ‘`"
 _APOS_RE = re.compile(f"[{APOSTROPHES}]")
 _ARABIC_MAP = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None, "ٱ": "ا", "ﻻ": "لا"})
-_OTHER_MAP = str.maketrans({"ı": "i", "ł": "l", "ß": "ss", "ø": "o", "đ": "d", "æ": "ae"})
+# the soft sign comes and goes in transliterations (Хальфая / Халфая, Тальбиса / Талбиса)
+_OTHER_MAP = str.maketrans({"ı": "i", "ł": "l", "ß": "ss", "ø": "o", "đ": "d", "æ": "ae", "ь": None})
 ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ل", "ف", "ك")
 
 
@@ -82,8 +83,17 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 
 
 def norm_tokens(phrase: str) -> tuple[str, ...]:
-    """A phrase as a tuple of normalised tokens (hyphens and punctuation split words)."""
-    return tuple(norm(m.group()) for m in TOKEN.finditer(phrase))
+    """A phrase as a tuple of normalised tokens (hyphens and punctuation split words), split
+    exactly as `tokenize` splits text: "aéroport d'Alep" -> (aeroport, d, alep)."""
+    out = []
+    for m in TOKEN.finditer(phrase):
+        word = m.group()
+        head, sep, tail = word.partition("'") if "'" in word else word.partition("’")
+        if sep and tail and head.casefold() in ELISIONS:
+            out += [norm(head), norm(tail)]
+        else:
+            out.append(norm(word))
+    return tuple(out)
 
 
 @lru_cache(maxsize=100_000)

@@ -97,3 +97,53 @@ def test_quotes_are_verbatim_with_offsets(res):
     text = "Intro line.\n\nRebels captured Hama. Government forces withdrew from Homs yesterday.\n"
     for c in run(text, res, "en"):
         assert text[c.quote["start"]:c.quote["end"]] == c.quote["text"]
+
+
+# General rules added with the held-out articles (tests/extract/heldout/): one sentence each.
+RULES = [
+    # a dateline names where the report was filed, not what it reports on
+    ("HALEP (AA) - Muhalifler Tel Rıfat'ı ele geçirdi.", "tell-rifaat", "opposition", {"aleppo"}),
+    # "the regime fell": the side next to a `fall` word is the loser
+    ("Повстанці захопили Хомс. Режим Асада впав: повстанці в Дамаску.", "damascus", "opposition", set()),
+    # a reference word inside a trigger ("взяли под контроль") is not a reference
+    ("СДС взяли под контроль Дейр-эз-Зор.", "deir-ez-zor", "sdf", set()),
+    # a direction marker applies to the first place after it only
+    ("Rebels pushed towards Homs after Hama fell to the insurgents on Thursday.", "hama", "opposition", {"homs"}),
+    # expulsion: the place after "out of" is the target
+    ("Turkish-backed SNA fighters drove the SDF out of Tell Rifaat.", "tell-rifaat", "opposition", set()),
+    # expulsion of the government is its withdrawal
+    ("Government forces were driven out of Morek.", "morek", "unknown", set()),
+    # a side named as taking over after a government withdrawal holds the place
+    ("Government forces withdrew from Deir ez-Zor, and the SDF moved in to take over the city.",
+     "deir-ez-zor", "sdf", set()),
+    # a statement of who holds a place
+    ("Auch Abu Kamal ist unter Kontrolle der SDF.", "abu-kamal", "sdf", set()),
+    # "province of" / "in southern X": a region, not the target
+    ("Rebels overran Khan Shaykhun in southern Idlib.", "khan-shaykhun", "opposition", {"idlib"}),
+    # an actor word is not a trigger ("Kämpfer" is not "Kämpfe")
+    ("Kämpfer der Rebellen in Aleppo.", None, None, {"aleppo"}),
+    # "remain in control": no change
+    ("Kurdish-led forces remain in control of Raqqa.", None, None, {"raqqa"}),
+]
+
+
+@pytest.mark.parametrize("text,place,coalition,absent", RULES)
+def test_general_rules(text, place, coalition, absent, res):
+    cands = [c for c in run(text, res, None) if c.coalition]
+    got = {(c.place["id"], c.coalition) for c in cands}
+    if place:
+        assert (place, coalition) in got, got
+    assert not {p for p, _ in got} & absent, got
+
+
+def test_background_sentence_with_a_recent_date_is_news(res):
+    cands = run("SNA fighters seized Tell Rifaat on Sunday, driving out the SDF, "
+                "which had held it since 2016.", res, "en")
+    assert any(c.place["id"] == "tell-rifaat" and c.coalition == "opposition" for c in cands)
+
+
+def test_the_city_is_the_last_town_named_as_a_target(res):
+    text = ("Rebels captured much of Aleppo on Saturday. They also seized Aleppo International "
+            "Airport. On Friday the fighters had entered the western districts of the city.")
+    cands = [c for c in run(text, res, "en") if c.type == "entry"]
+    assert cands and cands[0].place["id"] == "aleppo"
