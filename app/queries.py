@@ -21,10 +21,6 @@ def sides(session: Session) -> list[Side]:
     return list(session.exec(select(Side).order_by(Side.position)).scalars())
 
 
-def native_name(place: Place, language: str) -> str:
-    return place.names.get(language, "") if language else ""
-
-
 def source_url(article_id: str, event_id: str | None = None) -> str:
     return f"/sources/{article_id}" + (f"#q-{event_id}" if event_id else "")
 

@@ -73,7 +73,7 @@ def test_a_failure_inside_the_transaction_rolls_back(fresh_engine, data_copy, mo
 def test_cli_load_reports_errors_by_file_and_line(data_copy, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from app import cli, config, db
+    from app import cli, config
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     config.get_settings.cache_clear()
     try:

@@ -1,7 +1,6 @@
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
