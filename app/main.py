@@ -31,6 +31,26 @@ class RejectHostileParams(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+class HeadAsGet:
+    """Answer HEAD like GET without the body (link checkers and crawlers send HEAD)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def send_headers_only(message):
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     details = []
     for err in exc.errors():
@@ -52,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RejectHostileParams)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # a day's GeoJSON shrinks ~10x
     app.add_middleware(SecurityHeaders, settings=settings)
+    app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
     from . import api, sources

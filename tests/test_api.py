@@ -209,3 +209,11 @@ def test_json_twin_links_back_to_the_same_html_state(client):
     assert r.headers["link"].startswith("</?date=2024-12-07>")
     r = client.get("/api/control.geojson?date=2024-12-07&include=proposed")
     assert r.headers["link"].startswith("</?date=2024-12-07&include=proposed>")
+
+
+def test_head_is_answered_like_get_without_a_body(client):
+    for path in ("/sources/05cd8124109c73fd", "/api/control.geojson?date=2024-12-07", "/healthz"):
+        r = client.head(path)
+        assert r.status_code == 200 and r.content == b"", path
+        assert "content-security-policy" in r.headers
+    assert client.head("/sources/nope").status_code == 404
