@@ -10,6 +10,7 @@ one article rolls that article back entirely and the run carries on.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,12 @@ class IngestReport:
     unchanged: list[tuple[str, str]] = field(default_factory=list)  # file, article id
     skipped: list[tuple[str, str]] = field(default_factory=list)  # file, reason
     unknown_places: int = 0
+
+
+def _web_url(value) -> str:
+    """Only an http(s) URL is kept as the original URL (never javascript: or data:)."""
+    text = str(value or "").strip()
+    return text if re.match(r"^https?://[^\s<>\"']+$", text) else ""
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -72,7 +79,7 @@ def ingest_file(path: Path, session: Session, res: Resources, report: IngestRepo
     article = Article(
         id=art_id, title=(doc.title or f"[untitled] {first_line}")[:200],
         outlet=str(doc.meta.get("outlet") or "unknown"), language=ex.language or "und",
-        published=ex.published, published_precision="day", url=str(doc.meta.get("url") or ""),
+        published=ex.published, published_precision="day", url=_web_url(doc.meta.get("url")),
         notes=f"ingested from {path.name}", text=doc.text, content_hash=digest,
         seed_file=path.name, origin="ingest")
     events = []

@@ -86,8 +86,11 @@ def html_document(html: str) -> Document:
         published = date.fromisoformat(found)
     lang = (getattr(meta, "language", None) or "") if meta else ""
     title = (getattr(meta, "title", None) or "") if meta else ""
+    site = ((getattr(meta, "sitename", None) or getattr(meta, "hostname", None) or "")
+            if meta else "")
+    url = (getattr(meta, "url", None) or "") if meta else ""
     return Document(text=text, published=published, language=lang[:2].lower() or None,
-                    title=title, kind="html")
+                    title=title, kind="html", meta={"outlet": site, "url": url})
 
 
 def load_document(raw: bytes, name: str = "") -> Document:

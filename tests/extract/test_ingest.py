@@ -86,3 +86,19 @@ def test_a_failure_while_storing_leaves_nothing_half_written(tmp_path: Path, eng
     with Session(engine) as s:  # no orphan events of the failed article
         ids = {a.id for a in s.exec(select(Article)).scalars()}
         assert all(e.article_id in ids for e in s.exec(select(Event)).scalars())
+
+
+def test_html_metadata_gives_outlet_and_only_a_web_url(tmp_path: Path, engine, res):
+    head = ('<meta property="og:site_name" content="Example Wire">'
+            '<link rel="canonical" href="{url}">')
+    body = HTML.replace('<meta name="date"', head + '<meta name="date"')
+    (tmp_path / "ok.html").write_text(body.format(url="https://news.example.org/homs"), encoding="utf-8")
+    (tmp_path / "bad.html").write_text(body.format(url="javascript:alert(1)").replace("Wednesday", "Tuesday"),
+                                       encoding="utf-8")
+    report = ingest_paths([tmp_path / "ok.html", tmp_path / "bad.html"], engine, res)
+    assert len(report.added) == 2, report.skipped
+    with Session(engine) as s:
+        ok = s.exec(select(Article).where(Article.seed_file == "ok.html")).scalars().one()
+        bad = s.exec(select(Article).where(Article.seed_file == "bad.html")).scalars().one()
+    assert ok.outlet == "Example Wire" and ok.url == "https://news.example.org/homs"
+    assert bad.url == ""
