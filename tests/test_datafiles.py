@@ -2,6 +2,8 @@
 import csv
 from pathlib import Path
 
+import pytest
+
 from app.datafiles import parse_names, read_dataset, split_front_matter
 
 SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
@@ -31,11 +33,15 @@ def test_every_quote_occurs_verbatim_in_its_article(data_copy):
 
 
 def test_article_text_is_the_seed_verbatim(data_copy):
+    if not SEEDS.is_dir():  # shared/ sits beside the checkout in CI and here
+        pytest.skip("shared/seeds is not beside the checkout")
     ds, _ = read_dataset(data_copy)
+    compared = 0
     for a in ds.articles:
-        seed = SEEDS / a["seed_file"]
-        if seed.exists():  # shared/ sits beside the checkout in CI and here
-            assert a["text"] == seed.read_text(encoding="utf-8")
+        if a["seed_file"]:
+            assert a["text"] == (SEEDS / a["seed_file"]).read_text(encoding="utf-8")
+            compared += 1
+    assert compared == 5
 
 
 def test_a_quote_not_in_the_article_is_reported_with_file_and_line(data_copy):
