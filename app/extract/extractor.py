@@ -122,6 +122,16 @@ def _is_reference(pm: PlaceMatch, markers: list[Match], triggers: list[Match],
     return None
 
 
+# words that join two places into one reference ("between Aleppo and Hama", "Aleppo a Damasco")
+COORDINATORS = frozenset({"and", "to", "a", "e", "ed", "et", "und", "bis", "i", "oraz", "и", "і",
+                          "й", "та", "до", "ve", "ile", "και", "ως", "و", "الى", "إلى", "-"})
+
+
+def _coordinated(a: PlaceMatch, b: PlaceMatch, tokens: list[Token]) -> bool:
+    between = tokens[a.end:b.start]
+    return 1 <= len(between) <= 2 and all(t.key in COORDINATORS for t in between)
+
+
 def _separated(a: int, b: int, markers: list[Match]) -> bool:
     """A clause boundary ("while", "بينما") lies between token positions a and b."""
     lo, hi = min(a, b), max(a, b)
@@ -185,6 +195,14 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
             if after:
                 return after[0]
     before = [a for a in usable if a.end <= trigger.start]
+    # "the SDF deployed in X, from where the army withdrew": a relative pronoun between
+    # an actor and the verb starts the verb's own clause, whose subject may follow it
+    rel = [m.end for m in markers if m.value == "relative" and m.end <= trigger.start]
+    if rel and before:
+        inner = [a for a in before if a.start >= max(rel)]
+        after = [a for a in usable if a.start >= trigger.end]
+        if inner or after:
+            return (inner or after)[0]
     if before:
         return before[0]
     after = [a for a in usable if a.start >= trigger.end]
@@ -305,6 +323,9 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
         targets = []
         for p in r.places:
             ref = _is_reference(p, r.markers, r.triggers, r.places)
+            if ref is None and targets and targets[-1][1] == "near" \
+                    and _coordinated(targets[-1][0], p, r.tokens):
+                ref = "near"  # "the road linking Aleppo to Damascus", "near Hama and Homs"
             targets.append((p, ref))
         named = [(p, idx) for p, ref in targets if ref is None]
         triggers = list(r.triggers)

@@ -26,7 +26,7 @@ EVENT_TYPES = ("capture", "entry", "withdrawal", "clashes", "encirclement",
 # "from"/"out of"; when the one named is the government, it is the government's withdrawal.
 TRIGGER_TYPES = EVENT_TYPES + ("fall", "expel")
 MARKERS = ("near", "from", "clause", "after", "holder", "passive", "negation", "irrealis",
-           "anaphora", "place_nouns", "against")
+           "anaphora", "place_nouns", "against", "relative")
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,12 @@ from app.extract.resources import resources_for
 from app.extract.text import load_document
 
 HELDOUT = Path(__file__).with_name("heldout")
-# gold.yaml: round 1 (29 articles, the rules were improved on it); gold-fresh.yaml and
-# gold-fresh2.yaml: rounds 2 and 3 (11 articles each, written after the previous round's
-# changes and scored once before the next; see the README for those first scores).
-GOLD_FILES = ("gold.yaml", "gold-fresh.yaml", "gold-fresh2.yaml")
-MIN_PRECISION = 0.95  # measured 0.99 on all three rounds (the first two were tuned on)
+# gold.yaml: round 1 (29 articles, the rules were improved on it); gold-fresh.yaml,
+# gold-fresh2.yaml and gold-fresh3.yaml: rounds 2, 3 and 4 (11, 11 and 12 articles, each
+# written after the previous round's changes and scored once before the next; see the
+# README for those first scores). Round 4 includes es-1.txt, a language without a lexicon.
+GOLD_FILES = ("gold.yaml", "gold-fresh.yaml", "gold-fresh2.yaml", "gold-fresh3.yaml")
+MIN_PRECISION = 0.95  # measured 0.98 on all four rounds (the first three were tuned on)
 MIN_RECALL = 0.90  # measured 0.94
 
 

@@ -34,6 +34,16 @@ CASES = [
     ("tr", "Rejim güçleri Hama'dan çekildi.", "hama", "withdrawal", "unknown"),
     ("el", "Οι αντάρτες κατέλαβαν το Χαλέπι.", "aleppo", "capture", "opposition"),
     ("el", "Ο στρατός αποσύρθηκε από τη Χάμα.", "hama", "withdrawal", "unknown"),
+    # round-4 rules: new trigger words, relative clauses, coordinated reference places
+    ("en", "Rebels wrested Hama from the army on Thursday.", "hama", "capture", "opposition"),
+    ("en", "Government troops in Homs melted away overnight.", "homs", "withdrawal", "unknown"),
+    ("it", "I ribelli si sono impadroniti di Hama.", "hama", "capture", "opposition"),
+    ("fr", "Les insurgés ont fait main basse sur Homs.", "homs", "capture", "opposition"),
+    ("de", "Daraa ist seit Freitagabend in der Hand der Rebellen.", "daraa", "capture", "opposition"),
+    ("ru", "Хама перешла в руки повстанцев.", "hama", "capture", "opposition"),
+    ("tr", "Muhalifler Hama'yı aldı.", "hama", "capture", "opposition"),
+    ("el", "Οι αντάρτες έθεσαν υπό τον έλεγχό τους τη Χάμα.", "hama", "capture", "opposition"),
+    ("ru", "Повстанцы стоят в Хаме, откуда ушла армия.", "hama", "withdrawal", "unknown"),
 ]
 
 
