@@ -6,7 +6,7 @@ an `integrity` hash so a tampered CDN file is refused by the browser.
 package.json/package-lock.json, are served by this app under /vendor/.
 
 The versions here must equal package.json's; the hashes are sha384 of the npm tarball's
-files, which are the same bytes unpkg serves. tests/browser/test_assets.py checks both.
+files, which are the same bytes unpkg serves. tests/browser/test_pages_http.py checks both.
 """
 from __future__ import annotations
 

@@ -179,22 +179,26 @@ def _changes(session, collection: dict, day: date) -> list[dict]:
 
 def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
                   proposed: bool = False) -> dict:
-    """Events up to `day`, newest first, grouped by day: the slice [offset, offset+limit)."""
-    rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed)
-    end = len(rows) if limit is None else min(len(rows), offset + limit)
+    """Events up to `day`, newest first, grouped by day: the slice [offset, offset+limit).
+
+    Only the slice is read; the per-day counts come from one GROUP BY.
+    """
+    per_day = queries.event_counts(session, date_to=day, include_proposed=proposed)
+    total = sum(per_day.values())
+    rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed,
+                          limit=limit, offset=offset)
+    end = offset + len(rows)
     groups: OrderedDict[str, dict] = OrderedDict()
-    for ev in rows[offset:end]:
-        g = groups.setdefault(ev["date"], {"date": ev["date"], "words": words(date.fromisoformat(ev["date"])),
-                                          "count": 0, "events": []})
-        g["events"].append(ev)
-    per_day: dict[str, int] = {}
     for ev in rows:
-        per_day[ev["date"]] = per_day.get(ev["date"], 0) + 1
-    for g in groups.values():
-        g["count"] = per_day[g["date"]]
-    return {"groups": list(groups.values()), "total": len(rows), "offset": offset,
-            "next_offset": end if end < len(rows) else None,
-            "continued": offset > 0 and rows[offset - 1]["date"] == rows[offset]["date"]}
+        d = date.fromisoformat(ev["date"])
+        g = groups.setdefault(ev["date"], {"date": ev["date"], "words": words(d),
+                                          "count": per_day[d], "events": []})
+        g["events"].append(ev)
+    # The slice continues a day begun on the previous slice when events of its first day precede it.
+    before_first_day = sum(n for d, n in per_day.items() if rows and d > date.fromisoformat(rows[0]["date"]))
+    return {"groups": list(groups.values()), "total": total, "offset": offset,
+            "next_offset": end if end < total else None,
+            "continued": bool(rows) and offset > before_first_day}
 
 
 def _no_data() -> HTMLResponse:

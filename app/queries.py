@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent, Place,
@@ -163,8 +163,8 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
 def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
            places: Sequence[str] = (), side_codes: Sequence[str] = (),
            types: Sequence[str] = (), include_proposed: bool = False,
-           newest_first: bool = False) -> list[dict]:
-    """Events matching the filters, each with its place, side and source."""
+           newest_first: bool = False, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Events matching the filters, each with its place, side and source (a slice if `limit`)."""
     c = conflict(session)
     language = c.native_language if c else ""
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
@@ -189,7 +189,10 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
     order = (Event.date.desc(), Event.id) if newest_first else (Event.date, Event.id)
     side_by = {s.code: s for s in sides(session)}
     out = []
-    for ev in session.execute(stmt.order_by(*order)):
+    stmt = stmt.order_by(*order).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    for ev in session.execute(stmt):
         actor = side_by.get(ev.actor) if ev.actor else None
         control = side_by.get(ev.control) if ev.control else None
         out.append({
@@ -211,6 +214,16 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
     return out
 
 
+def event_counts(session: Session, *, date_to: date | None = None,
+                 include_proposed: bool = False) -> dict[date, int]:
+    """Number of events per day (up to `date_to`), counted by the database."""
+    statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
+    stmt = select(Event.date, func.count()).where(Event.status.in_(statuses)).group_by(Event.date)
+    if date_to:
+        stmt = stmt.where(Event.date <= date_to)
+    return dict(session.execute(stmt).all())
+
+
 def timeline(session: Session, include_proposed: bool = False) -> dict:
     """Every day of the conflict's range with its number of events and control changes."""
     bounds = date_bounds(session)
@@ -218,7 +231,7 @@ def timeline(session: Session, include_proposed: bool = False) -> dict:
         return {"start": None, "end": None, "days": [], "change_dates": []}
     start, end = bounds
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
-    per_day = Counter(session.exec(select(Event.date).where(Event.status.in_(statuses))).scalars())
+    per_day = event_counts(session, include_proposed=include_proposed)
     layer = "proposed" if include_proposed else "accepted"
     changes = Counter(session.exec(
         select(ControlPeriod.valid_from).where(ControlPeriod.layer == layer,
