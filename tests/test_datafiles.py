@@ -19,6 +19,16 @@ def write_rows(path: Path, data: list[list[str]]) -> None:
         csv.writer(f, lineterminator="\n").writerows(data)
 
 
+def errors_after_editing(root: Path, name: str, cells: dict[tuple[int, str], str]) -> str:
+    """Set cells (row index, column name) of root/name, then validate root; all errors joined."""
+    path = root / name
+    data = rows(path)
+    for (row, column), value in cells.items():
+        data[row][data[0].index(column)] = value
+    write_rows(path, data)
+    return "\n".join(read_dataset(root)[1])
+
+
 def test_bundled_data_is_valid(data_copy):
     ds, errors = read_dataset(data_copy)
     assert errors == []
@@ -46,24 +56,16 @@ def test_article_text_is_the_seed_verbatim(data_copy):
 
 def test_a_quote_not_in_the_article_is_reported_with_file_and_line(data_copy):
     path = data_copy / "events.csv"
-    data = rows(path)
-    data[3][8] = "This sentence appears in no article."
-    write_rows(path, data)
-    _, errors = read_dataset(data_copy)
-    assert len(errors) == 1
-    assert errors[0].startswith(f"{path}:4: quote does not occur verbatim")
+    errors = errors_after_editing(data_copy, "events.csv", {(3, "quote"): "This sentence appears in no article."})
+    assert "\n" not in errors
+    assert errors.startswith(f"{path}:4: quote does not occur verbatim")
 
 
 def test_unknown_place_side_type_and_bad_date_are_each_reported(data_copy):
     path = data_copy / "events.csv"
-    data = rows(path)
-    data[1][3] = "atlantis"        # place
-    data[2][5] = "martians"        # actor
-    data[3][4] = "teleport"        # type
-    data[4][1] = "2024-02-30"      # impossible date
-    write_rows(path, data)
-    _, errors = read_dataset(data_copy)
-    joined = "\n".join(errors)
+    joined = errors_after_editing(data_copy, "events.csv", {
+        (1, "place"): "atlantis", (2, "actor"): "martians", (3, "type"): "teleport",
+        (4, "date"): "2024-02-30"})
     assert f"{path}:2: place 'atlantis' is not in places.csv" in joined
     assert f"{path}:3: actor 'martians' is not in sides.csv" in joined
     assert f"{path}:4: type 'teleport' must be one of" in joined
@@ -72,22 +74,14 @@ def test_unknown_place_side_type_and_bad_date_are_each_reported(data_copy):
 
 def test_airstrike_cannot_change_control(data_copy):
     path = data_copy / "events.csv"
-    data = rows(path)
-    data[1][4], data[1][6] = "airstrike", "gov"
-    write_rows(path, data)
-    _, errors = read_dataset(data_copy)
-    assert any(e.startswith(f"{path}:2: a airstrike never changes control") for e in errors)
+    errors = errors_after_editing(data_copy, "events.csv", {(1, "type"): "airstrike", (1, "control"): "gov"})
+    assert f"{path}:2: a airstrike never changes control" in errors
 
 
 def test_bad_places_rows_are_reported(data_copy):
     path = data_copy / "places.csv"
-    data = rows(path)
-    data[1][3] = "123.5"          # latitude out of range
-    data[2][6] = "castle"         # kind
-    data[3][2] = "no-colon-here"  # names
-    write_rows(path, data)
-    _, errors = read_dataset(data_copy)
-    joined = "\n".join(errors)
+    joined = errors_after_editing(data_copy, "places.csv", {
+        (1, "lat"): "123.5", (2, "kind"): "castle", (3, "names"): "no-colon-here"})
     assert f"{path}:2: lat/lon" in joined
     assert f"{path}:3: kind 'castle'" in joined
     assert f"{path}:4: name 'no-colon-here' is not of the form lang:name" in joined
