@@ -46,6 +46,11 @@ class Dataset:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+def content_hash(text: str) -> str:
+    """SHA-256 of an article's text: the same text from data/ or from ingest has one hash."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class Errors(list):
     def add(self, where: str, line: int, message: str) -> None:
         self.append(f"{where}:{line}: {message}")
@@ -324,7 +329,7 @@ def read_article(path: Path, errors: Errors) -> dict[str, Any] | None:
         "id": art_id, "title": str(meta["title"]).strip(), "outlet": str(meta["outlet"]).strip(),
         "language": lang, "published": published, "published_precision": precision, "url": url,
         "notes": str(meta.get("notes") or "").strip(), "seed_file": str(meta.get("seed_file") or ""),
-        "text": body, "content_hash": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        "text": body, "content_hash": content_hash(body),
     }
 
 

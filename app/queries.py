@@ -230,7 +230,6 @@ def timeline(session: Session, include_proposed: bool = False) -> dict:
     if bounds is None:
         return {"start": None, "end": None, "days": [], "change_dates": []}
     start, end = bounds
-    statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
     per_day = event_counts(session, include_proposed=include_proposed)
     layer = "proposed" if include_proposed else "accepted"
     changes = Counter(session.exec(

@@ -9,8 +9,6 @@ one article rolls that article back entirely and the run carries on.
 """
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ..datafiles import URL, content_hash
 from ..loader import rebuild_periods
 from ..models import Article, Event, Place, Side
 from .pipeline import extract_bytes, read_file
@@ -38,7 +37,7 @@ class IngestReport:
 def _web_url(value) -> str:
     """Only an http(s) URL is kept as the original URL (never javascript: or data:)."""
     text = str(value or "").strip()
-    return text if re.match(r"^https?://[^\s<>\"']+$", text) else ""
+    return text if URL.match(text) and not set('<>"\'') & set(text) else ""
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
@@ -49,10 +48,6 @@ def expand(paths: Iterable[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def ingest_file(path: Path, session: Session, res: Resources, report: IngestReport,
