@@ -50,6 +50,13 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+def _store(session: Session, article: Article, events: list[Event]) -> None:
+    session.add(article)
+    session.flush()
+    session.add_all(events)
+    session.flush()
+
+
 def ingest_file(path: Path, session: Session, res: Resources, report: IngestReport,
                 published: date | None = None, language: str | None = None) -> None:
     try:
@@ -91,11 +98,7 @@ def ingest_file(path: Path, session: Session, res: Resources, report: IngestRepo
             summary=f"Proposed by the extractor: {c.type} at {c.place['name']}",
             status="proposed", confidence=c.confidence))
     try:
-        session.add(article)
-        session.flush()
-        session.add_all(events)
-        session.flush()
-        rebuild_periods(session)
+        _store(session, article, events)
         session.commit()
     except Exception as exc:  # nothing of this article remains
         session.rollback()
@@ -114,6 +117,12 @@ def ingest_paths(paths: Iterable[Path], engine: Engine, res: Resources,
             ingest_file(path, session, res, report, published, language)
         if on_progress:
             on_progress(path)
+    if report.added:
+        # Once per run, not per article: a rebuild reads every event. Until it commits the
+        # map's proposed layer lags; a run cut short is caught up by the next ingest or load.
+        with Session(engine) as session:
+            rebuild_periods(session)
+            session.commit()
     return report
 
 

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from app.extract import ingest as ingest_mod
 from app.extract.ingest import ingest_paths
-from app.models import Article, ControlPeriod, Event
+from app.models import Article, ControlPeriod, Event, PeriodEvent
 
 GOOD = "Rebel forces captured the city of Hama on Thursday. Government troops withdrew from Homs yesterday.\n"
 HTML = """<!doctype html><html><head><meta name="date" content="2024-12-05">
@@ -47,6 +47,10 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_goes_in(tmp_path: Path,
             assert art.text[ev.quote_start:ev.quote_end] == ev.quote
         assert s.exec(select(func.count()).select_from(ControlPeriod)
                       .where(ControlPeriod.layer == "proposed")).scalar_one() > 0
+        # the run ended with a rebuild: the proposed layer rests on the new events too
+        assert s.exec(select(func.count()).select_from(PeriodEvent)
+                      .join(Event, Event.id == PeriodEvent.event_id)
+                      .where(Event.status == "proposed")).scalar_one() > 0
 
 
 def test_same_content_twice_changes_nothing(tmp_path: Path, engine, res):
@@ -68,16 +72,16 @@ def test_missing_publication_date_is_a_clear_skip(tmp_path: Path, engine, res):
 def test_a_failure_while_storing_leaves_nothing_half_written(tmp_path: Path, engine, res, monkeypatch):
     (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b.txt").write_text(GOOD.replace("Hama", "Aleppo"), encoding="utf-8")
-    real = ingest_mod.rebuild_periods
+    real = ingest_mod._store
     calls = {"n": 0}
 
-    def flaky(session):
+    def flaky(session, article, events):
+        real(session, article, events)  # the article and its events are written, then it fails
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("disk full")
-        return real(session)
 
-    monkeypatch.setattr(ingest_mod, "rebuild_periods", flaky)
+    monkeypatch.setattr(ingest_mod, "_store", flaky)
     report = ingest_paths([tmp_path / "a.txt", tmp_path / "b.txt"], engine, res, published=date(2024, 12, 7))
     assert "disk full" in dict(report.skipped)[str(tmp_path / "a.txt")]
     assert len(report.added) == 1
