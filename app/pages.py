@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import basemap, queries
+from . import basemap, queries, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
@@ -239,6 +239,8 @@ def _context(request: Request, session, state: dict) -> dict:
         "page_title": f"{conflict.title} — who held what on {short(day)}"
                       + (" (with unreviewed events)" if state["proposed"] else ""),
         "page_url": f"{base}/?{query}",
+        "preview_url": share.preview_url(base, state),
+        "oembed_url": share.oembed_link(base, f"{base}/?{query}"),
         "iframe": f'<iframe src="{html.escape(f"{base}/embed?{query}")}" '
                   f'title="{html.escape(conflict.title)} map" width="100%" height="480" '
                   'style="border:0" loading="lazy"></iframe>',
