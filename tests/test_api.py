@@ -219,3 +219,13 @@ def test_head_is_answered_like_get_without_a_body(client):
         assert r.status_code == 200 and r.content == b"", path
         assert "content-security-policy" in r.headers
     assert client.head("/sources/nope").status_code == 404
+
+
+def test_our_scripts_and_styles_are_served_minified_and_raw_on_request(client):
+    for name in ("tidemark.js", "tidemark.css"):
+        raw = (ROOT / "static" / name).read_bytes()
+        r = client.get(f"/static/{name}")
+        assert r.status_code == 200 and 0 < len(r.content) < len(raw) * 0.9
+        assert b"/*" not in r.content  # comments gone
+        assert client.get(f"/static/{name}", params={"raw": "1"}).content == raw
+    assert client.get("/static/favicon.svg").status_code == 200
