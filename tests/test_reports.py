@@ -43,14 +43,21 @@ def edit(path: Path, row: int, column: str, value: str) -> None:
 def test_fixture_loads_reports_and_events_citing_them(reports_data):
     ds, errors = read_dataset(reports_data)
     assert errors == []
-    assert {r["id"] for r in ds.reports} == {r[0] for r in FIXTURE_REPORTS}
+    bundled = {r["id"] for r in reports_of(ROOT / "data")}  # the research helpers' reports
+    assert {r["id"] for r in ds.reports} == bundled | {r[0] for r in FIXTURE_REPORTS}
     cited = [e for e in ds.events if e["article_id"].startswith("example")]
     assert len(cited) == 3
     assert all(e["quote"] == "" and e["quote_start"] == e["quote_end"] == 0 and e["summary"] for e in cited)
 
 
 def test_a_missing_reports_folder_means_no_reports(data_copy):
+    cited = {r["id"] for r in reports_of(data_copy)}
     shutil.rmtree(data_copy / "reports", ignore_errors=True)
+    events = data_copy / "events.csv"  # without the folder, events citing its reports must go too
+    with events.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.reader(f) if r[7] not in cited]
+    with events.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
     ds, errors = read_dataset(data_copy)
     assert errors == [] and ds.reports == []
 
@@ -137,7 +144,8 @@ def test_reports_are_stored_without_text(fresh_engine, reports_data):
     con = sqlite3.connect(fresh_engine.url.database)
     rows = con.execute("select id, kind, text, summary, url, origin from article where kind='report'").fetchall()
     con.close()
-    assert {r[0] for r in rows} == {r[0] for r in FIXTURE_REPORTS}
+    bundled = {r["id"] for r in reports_of(ROOT / "data")}
+    assert {r[0] for r in rows} == bundled | {r[0] for r in FIXTURE_REPORTS}
     for rid, kind, text, summary, url, origin in rows:
         assert text == "" and summary and len(summary) <= SUMMARY_MAX and url.startswith("https://")
         assert origin == "data"
