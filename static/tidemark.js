@@ -408,6 +408,46 @@
     return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
   }
 
+  /* The offline basemap (Natural Earth land, coasts, borders) under everything; needs no internet. */
+  function addBasemap() {
+    var url = box.dataset.basemap;
+    if (!url || !window.fetch) return;
+    map.createPane('basemap');
+    fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+      if (!geo || !map) return;
+      L.geoJSON(geo, {
+        pane: 'basemap', interactive: false,
+        style: function (f) {
+          var kind = String(f.properties && f.properties.kind);
+          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+        },
+      }).addTo(map);
+      map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));
+      box.classList.add('has-basemap');
+    }).catch(function () { /* no basemap: tiles or the plain background remain */ });
+  }
+
+  /* Tiles from TILE_URL on top of the basemap; credited only once one has drawn, and a notice if none can. */
+  function addTiles() {
+    if (!box.dataset.tiles) return;
+    var tiles = L.tileLayer(box.dataset.tiles, { maxZoom: 18 }), loaded = 0, failed = 0, notice = null;
+    tiles.on('tileload', function () {
+      if (!loaded++) map.attributionControl.addAttribution(attribution());
+      if (notice) { notice.remove(); notice = null; }
+    });
+    tiles.on('tileerror', function () {
+      if (loaded || notice || ++failed < 2) return;
+      notice = L.control({ position: 'bottomleft' });
+      notice.onAdd = function () {
+        return el('div', { class: 'tile-notice', role: 'status',
+          text: box.dataset.basemap ? 'Map tiles could not be loaded; showing the offline basemap.'
+            : 'Map tiles could not be loaded (TILE_URL).' });
+      };
+      notice.addTo(map);
+    });
+    tiles.addTo(map);
+  }
+
   /* The view the form asks for, or the conflict's default view from #map. */
   function wantedView() {
     var lat = parseFloat(value('lat')), lon = parseFloat(value('lon')), zoom = parseInt(value('zoom'), 10);
@@ -424,7 +464,8 @@
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
-    L.tileLayer(box.dataset.tiles, { attribution: attribution(), maxZoom: 18 }).addTo(map);
+    addBasemap();
+    addTiles();
     layer = L.layerGroup().addTo(map);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });
