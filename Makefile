@@ -19,7 +19,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 
 npm:
-	@test ! -f package.json || npm ci --no-audit --no-fund --loglevel=error
+	@test ! -f package.json || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 run: install
 	@if [ "$(ASSETS)" = "local" ]; then $(MAKE) --no-print-directory npm; fi
@@ -31,6 +31,7 @@ test: install-test npm
 
 eval: install
 	$(BIN)/tidemark eval --data-dir data
+	$(BIN)/python tests/extract/test_heldout.py
 
 bench-extract: install
 	$$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python bench/extract_bench.py

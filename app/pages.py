@@ -22,7 +22,7 @@ from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
 from .models import Event, Place
-from .params import check_choices, invalid, parse_day, parse_float, parse_include, parse_int
+from .params import check_choices, check_in_range, invalid, parse_day, parse_float, parse_include, parse_int
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -62,9 +62,7 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if conflict is None or bounds is None:
         return {}
     start, end = bounds
-    day = parse_day("date", date_) or end
-    if not start <= day <= end:
-        raise invalid("date", f"must be between {start.isoformat()} and {end.isoformat()}")
+    day = check_in_range("date", parse_day("date", date_), bounds) or end
     if place:
         check_choices("place", [place], set(session.exec(select(Place.id)).scalars()))
     view = {"lat": parse_float("lat", lat, -90, 90), "lon": parse_float("lon", lon, -180, 180),
