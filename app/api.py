@@ -78,6 +78,20 @@ def events_json(session: SessionDep, request: Request,
     return {"count": len(rows), "events": rows}
 
 
+def get_event(session, event_id: str) -> dict:
+    ev = queries.event(session, event_id)
+    if ev is None:
+        raise HTTPException(status_code=404, detail=f"no event with id {event_id[:80]!r}")
+    return ev
+
+
+@router.get("/api/events/{event_id}", tags=["events"])
+def event_json(event_id: str, session: SessionDep) -> JSONResponse:
+    """One event: place, date and its precision, type, sides, source and quote; its page is /events/{id}."""
+    ev = get_event(session, event_id)
+    return JSONResponse(ev, headers={"Link": f'<{ev["page"]}>; rel="alternate"; type="text/html"'})
+
+
 def _csv_cell(value) -> str:
     text = "" if value is None else str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):

@@ -308,3 +308,30 @@ def embed(request: Request, session: SessionDep, date: Param = None, place: Para
     ctx.update(show_slider=slider != "0", slider=slider or None,
                description=_description(state["conflict"], state["day"], ctx["legend"], 0))
     return _respond(request, "embed.html", ctx, ["hx_title", "embed_state"])
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(event_id: str, request: Request, session: SessionDep) -> Response:
+    """One event: place, date and precision, type, sides, the source's quote or summary, and
+    "on the map" to that day and place. Its JSON twin is /api/events/{id}."""
+    from .api import get_event
+
+    ev = get_event(session, event_id)
+    conflict = queries.conflict(session)
+    bounds = queries.date_bounds(session)
+    day = date.fromisoformat(ev["date"])
+    if bounds:  # an event dated before the range still opens the map, on its first day
+        day = min(max(day, bounds[0]), bounds[1])
+    proposed = ev["status"] == "proposed"
+    map_url = "/?" + urlencode({"date": day.isoformat(), "place": ev["place"]["id"],
+                                **({"include": "proposed"} if proposed else {})})
+    title = f"{ev['place']['name']}: {ev['type']} on {short(date.fromisoformat(ev['date']))}"
+    base = str(request.base_url).rstrip("/")
+    response = templates.TemplateResponse(request, "event.html", {
+        "conflict": conflict, "ev": ev, "words": words(date.fromisoformat(ev["date"])),
+        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else ""), "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
+        "page_url": base + ev["page"], "proposed": proposed,
+        "description": ev["summary"] or f"{ev['type']} at {ev['place']['name']}, reported by {ev['article']['outlet']}.",
+        "native": conflict.native_language if conflict else ""})
+    response.headers["Link"] = f'</api/events/{ev["page"].rsplit("/", 1)[1]}>; rel="alternate"; type="application/json"'
+    return response

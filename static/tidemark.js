@@ -245,6 +245,9 @@
     if (original && /^https?:/i.test(original)) {
       li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
     }
+    if (s.event_id) {  /* the event's own page, /events/{id} */
+      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
+    }
     return li;
   }
 
