@@ -35,7 +35,7 @@ def test_popup_links_to_the_event_page_and_it_leads_back_to_the_map(page, live_s
 def test_side_panel_and_event_list_link_each_event(page, live_server):
     page.goto(f"{live_server}/?date=2024-12-08")
     wait_map(page, "2024-12-08")
-    first = page.locator("#panel .events a.ev").first
+    first = page.locator('#panel .events li > a[href^="/events/"]').first
     href = first.get_attribute("href")
     first.click()
     page.wait_for_url(re.compile(re.escape(href) + "$"))
