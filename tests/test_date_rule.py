@@ -50,4 +50,4 @@ def test_the_panel_fragment_and_the_event_list_slice_follow_the_rule(client, dat
 
 def test_the_rule_is_documented():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "outside the data's range" in readme
+    assert "**One date rule.**" in readme and "is outside the data's range: must be between" in readme

@@ -168,3 +168,13 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     wait_map(page, NEXT)
     assert fill_of(page, PLACE) == side_colours["gov"]
     assert page.locator("#map path.unrev").count() == 0 and page.locator(".badge").count() == 0
+
+
+def test_an_unreviewed_event_has_a_page_that_says_so_and_maps_with_include(proposed_client):
+    [ev] = proposed_client.get("/api/events.json?include=proposed&place=salamiyah").json()["events"]
+    assert ev["status"] == "proposed"
+    page = proposed_client.get(ev["page"])
+    assert page.status_code == 200 and badges(page.text) >= 1 and "not yet checked by a person" in page.text
+    on_map = next(a for t, a in tags(page.text) if a.get("id") == "on-map")
+    assert on_map["href"] == "/?date=2024-12-05&place=salamiyah&include=proposed"
+    assert proposed_client.get(f"/api/events/{ev['id']}").json()["status"] == "proposed"
