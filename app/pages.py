@@ -10,7 +10,7 @@ import html
 from collections import OrderedDict
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,7 +22,7 @@ from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
 from .models import Event, Place
-from .params import check_choices, invalid, parse_day, parse_float, parse_include, parse_int
+from .params import check_choices, check_in_range, invalid, parse_day, parse_float, parse_include, parse_int
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -62,9 +62,7 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if conflict is None or bounds is None:
         return {}
     start, end = bounds
-    day = parse_day("date", date_) or end
-    if not start <= day <= end:
-        raise invalid("date", f"must be between {start.isoformat()} and {end.isoformat()}")
+    day = check_in_range("date", parse_day("date", date_), bounds) or end
     if place:
         check_choices("place", [place], set(session.exec(select(Place.id)).scalars()))
     view = {"lat": parse_float("lat", lat, -90, 90), "lon": parse_float("lon", lon, -180, 180),
@@ -118,6 +116,22 @@ def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str
     change = f"{n_changes} control change{'s' if n_changes != 1 else ''} that day. " if n_changes else ""
     return (f"Who held which town in the {conflict.title} on {words(day)}: {held}. {change}"
             "Every marker links to the article and the sentence that says so.")
+
+
+def _print_sources(collection: dict, base: str) -> dict:
+    """The articles behind the day's markers, for the printed page: outlet, title, date, the
+    original's domain and our source page's URL (short and stable); baseline places are counted."""
+    articles: dict[str, dict] = {}
+    baseline = 0
+    for f in collection["features"]:
+        for src in f["properties"]["sources"]:
+            if src["id"] is None:
+                baseline += 1
+            elif src["id"] not in articles:
+                articles[src["id"]] = {**src, "domain": urlsplit(src["original_url"] or "").netloc,
+                                       "link": f"{base}/sources/{src['id']}"}
+    return {"articles": sorted(articles.values(), key=lambda a: (a["published"], a["outlet"])),
+            "baseline": baseline}
 
 
 def _map_attrs(request: Request, conflict, state: dict) -> dict:
@@ -282,6 +296,7 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     changes = _changes(session, ctx["collection"], day)
     ctx.update(_timeline(session, state))
     ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
+               print_sources=_print_sources(ctx["collection"], str(request.base_url).rstrip("/")),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])
@@ -327,3 +342,30 @@ def embed(request: Request, session: SessionDep, date: Param = None, place: Para
     ctx.update(show_slider=slider != "0", slider=slider or None,
                description=_description(state["conflict"], state["day"], ctx["legend"], 0))
     return _respond(request, "embed.html", ctx, ["hx_title", "embed_state"])
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(event_id: str, request: Request, session: SessionDep) -> Response:
+    """One event: place, date and precision, type, sides, the source's quote or summary, and
+    "on the map" to that day and place. Its JSON twin is /api/events/{id}."""
+    from .api import get_event
+
+    ev = get_event(session, event_id)
+    conflict = queries.conflict(session)
+    bounds = queries.date_bounds(session)
+    day = date.fromisoformat(ev["date"])
+    if bounds:  # an event dated before the range still opens the map, on its first day
+        day = min(max(day, bounds[0]), bounds[1])
+    proposed = ev["status"] == "proposed"
+    map_url = "/?" + urlencode({"date": day.isoformat(), "place": ev["place"]["id"],
+                                **({"include": "proposed"} if proposed else {})})
+    title = f"{ev['place']['name']}: {ev['type']} on {short(date.fromisoformat(ev['date']))}"
+    base = str(request.base_url).rstrip("/")
+    response = templates.TemplateResponse(request, "event.html", {
+        "conflict": conflict, "ev": ev, "words": words(date.fromisoformat(ev["date"])),
+        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else ""), "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
+        "page_url": base + ev["page"], "proposed": proposed,
+        "description": ev["summary"] or f"{ev['type']} at {ev['place']['name']}, reported by {ev['article']['outlet']}.",
+        "native": conflict.native_language if conflict else ""})
+    response.headers["Link"] = f'</api/events/{ev["page"].rsplit("/", 1)[1]}>; rel="alternate"; type="application/json"'
+    return response
