@@ -78,7 +78,8 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     Accepted events come from data/ only, so they are all replaced. Proposed (unreviewed)
     events of ingested articles stay, even once their article has been written to data/.
     """
-    data_article_ids = [a["id"] for a in ds.articles]
+    sources = ds.articles + ds.reports  # archived articles and cited reports share the table
+    data_article_ids = [a["id"] for a in sources]
     old_data_articles = list(session.exec(
         select(Article.id).where(Article.origin == "data")).scalars())
     removed_articles = [a for a in old_data_articles if a not in set(data_article_ids)]
@@ -98,7 +99,7 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     _sync(session, Place, "id", [{k: v for k, v in p.items()
                                   if k in Place.model_fields} for p in ds.places])
     session.add_all(BaselineEntry(**b) for b in ds.baseline)
-    for a in ds.articles:
+    for a in sources:
         session.merge(Article(**{k: v for k, v in a.items() if k in Article.model_fields},
                               origin="data"))
     session.flush()
@@ -107,7 +108,7 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     periods = rebuild_periods(session)
     return LoadReport(counts={
         "sides": len(ds.sides), "places": len(ds.places), "baseline": len(ds.baseline),
-        "articles": len(ds.articles), "events": len(ds.events), "periods": periods,
+        "articles": len(ds.articles), "reports": len(ds.reports), "events": len(ds.events), "periods": periods,
     })
 
 

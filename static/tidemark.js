@@ -225,26 +225,36 @@
     return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
   }
 
+  function originalLink(s) {
+    var original = safeUrl(s.original_url);
+    return original && /^https?:/i.test(original) ?
+      el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }) : null;
+  }
+
+  /* An archived article (quote, highlighted on its source page), a cited report (our summary,
+     "not archived here") or the baseline reference (its note, and the report of its URL if any). */
   function sourceItem(s, external) {
-    var li = el('li');
-    var href = safeUrl(s.url);
-    if (s.id === null) {  /* the baseline reference */
+    var li = el('li', { class: 'k-' + (s.kind || 'article') });
+    var href = safeUrl(s.url), meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
+    if (s.kind === 'baseline' || s.id === null) {
       li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: 'Baseline reference: ' + s.outlet }));
-      if (s.quote) li.append(el('q', { text: snippet(s.quote, 200) }));
+      if (meta) li.append(' ', el('span', { class: 'mut', text: meta }));
+      if (s.summary) li.append(el('p', { class: 'sum', text: snippet(s.summary, 200) }));
       return li;
     }
     li.append(el('a', { href: href, class: 'src', target: external ? '_blank' : null, text: s.outlet }));
     if (s.status === 'proposed') li.append(' ', badge());
-    var meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
     li.append(' ', el('span', { class: 'mut', text: meta }));
     if (s.date_precision && s.date_precision !== 'day') {
       li.append(' ', el('abbr', { class: 'flag', title: 'date known only to the ' + s.date_precision, text: '±' + s.date_precision }));
     }
-    li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
-    var original = safeUrl(s.original_url);
-    if (original && /^https?:/i.test(original)) {
-      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
+    if (s.kind === 'report') {
+      li.append(el('span', { class: 'kind', text: 'cited report — not archived here' }));
+      li.append(el('p', { class: 'sum', text: snippet(s.summary, 220) }));
+    } else {
+      li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
+    li.append(originalLink(s));
     return li;
   }
 
