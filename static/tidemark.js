@@ -328,6 +328,55 @@
     }
     box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
     box.removeAttribute('data-error');
+    showAreas(fc.date);
+  }
+
+  /* Approximate areas of control (derived from towns), an optional layer under the markers. */
+  var areasLayer = null, areasOn = false, areasDate = null;
+  function addAreasControl() {
+    if (!box.dataset.areasApi) return;
+    map.createPane('areas');
+    areasOn = box.dataset.areas === '1';
+    var control = L.control({ position: 'topright' });
+    control.onAdd = function () {
+      var input = el('input', { type: 'checkbox', id: 'areas-toggle' });
+      input.checked = areasOn;
+      input.addEventListener('change', function () {
+        areasOn = input.checked;
+        showAreas(box.dataset.date);
+      });
+      var label = el('label', { class: 'areas-toggle', for: 'areas-toggle' }, input,
+        el('span', { text: ' Areas' }), el('small', { text: ' approximate, derived from towns' }));
+      L.DomEvent.disableClickPropagation(label);
+      return label;
+    };
+    control.addTo(map);
+  }
+
+  function showAreas(date) {
+    if (!map || !box.dataset.areasApi) return;
+    if (!areasOn || !date) {
+      if (areasLayer) { map.removeLayer(areasLayer); areasLayer = null; areasDate = null; }
+      return;
+    }
+    if (areasDate === date && areasLayer) return;
+    var include = box.dataset.include || '';
+    fetch(box.dataset.areasApi + '?date=' + encodeURIComponent(date) + (include ? '&include=' + encodeURIComponent(include) : ''))
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (geo) {
+        if (!geo || !areasOn || box.dataset.date !== date) return;
+        var next = L.geoJSON(geo, {
+          pane: 'areas', interactive: false,
+          style: function (f) {
+            var p = f.properties || {};
+            return { className: 'area area-' + String(p.group), fillColor: p.colour || '#888888', stroke: false };
+          },
+        });
+        if (areasLayer) map.removeLayer(areasLayer);
+        areasLayer = next.addTo(map);
+        areasDate = date;
+        box.dataset.areasDate = date;
+      }).catch(function () {});
   }
 
   function fetchDay(date) {
@@ -408,6 +457,46 @@
     return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
   }
 
+  /* The offline basemap (Natural Earth land, coasts, borders) under everything; needs no internet. */
+  function addBasemap() {
+    var url = box.dataset.basemap;
+    if (!url || !window.fetch) return;
+    map.createPane('basemap');
+    fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+      if (!geo || !map) return;
+      L.geoJSON(geo, {
+        pane: 'basemap', interactive: false,
+        style: function (f) {
+          var kind = String(f.properties && f.properties.kind);
+          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+        },
+      }).addTo(map);
+      map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));
+      box.classList.add('has-basemap');
+    }).catch(function () { /* no basemap: tiles or the plain background remain */ });
+  }
+
+  /* Tiles from TILE_URL on top of the basemap; credited only once one has drawn, and a notice if none can. */
+  function addTiles() {
+    if (!box.dataset.tiles) return;
+    var tiles = L.tileLayer(box.dataset.tiles, { maxZoom: 18 }), loaded = 0, failed = 0, notice = null;
+    tiles.on('tileload', function () {
+      if (!loaded++) map.attributionControl.addAttribution(attribution());
+      if (notice) { notice.remove(); notice = null; }
+    });
+    tiles.on('tileerror', function () {
+      if (loaded || notice || ++failed < 2) return;
+      notice = L.control({ position: 'bottomleft' });
+      notice.onAdd = function () {
+        return el('div', { class: 'tile-notice', role: 'status',
+          text: box.dataset.basemap ? 'Map tiles could not be loaded; showing the offline basemap.'
+            : 'Map tiles could not be loaded (TILE_URL).' });
+      };
+      notice.addTo(map);
+    });
+    tiles.addTo(map);
+  }
+
   /* The view the form asks for, or the conflict's default view from #map. */
   function wantedView() {
     var lat = parseFloat(value('lat')), lon = parseFloat(value('lon')), zoom = parseInt(value('zoom'), 10);
@@ -424,7 +513,9 @@
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
-    L.tileLayer(box.dataset.tiles, { attribution: attribution(), maxZoom: 18 }).addTo(map);
+    addBasemap();
+    addTiles();
+    addAreasControl();
     layer = L.layerGroup().addTo(map);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });

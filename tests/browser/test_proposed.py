@@ -3,7 +3,7 @@
 The database is the bundled data plus one article run through the real ingest code
 (conftest.proposed_db_url): a proposed capture of Qardaha by the rebels on 2024-12-05.
 The reviewed data has no event at Qardaha before 8 December (it stays government-held from the baseline
-on); Qardaha, the place used before, now has reviewed events of its own (the north record).
+on); Salamiyah, the place used before, now has reviewed events of its own (the north record).
 """
 from __future__ import annotations
 
