@@ -18,7 +18,7 @@ from app.main import create_app
 from .test_dashboard import fill_of, marker, opposition_colours, wait_map
 from .test_pages_http import HX, tags
 
-DAY, NEXT = "2024-12-06", "2024-12-07"
+DAY, NEXT = "2024-12-05", "2024-12-06"  # the day of the proposed capture: its event is on the first page of the list
 PLACE = "qardaha"
 
 
@@ -85,7 +85,7 @@ def test_dashboard_with_include_marks_and_keeps_it_everywhere(proposed_client):
     assert "Showing <strong>unreviewed events</strong>" in html
     for link in ("prev-change", "next-change", "share-link"):
         assert "include=proposed" in (attrs[link].get("href") or attrs[link].get("value")), link
-    assert "embed?date=2024-12-06&amp;amp;place=qardaha&amp;amp;include=proposed" in html  # the iframe snippet
+    assert f"embed?date={DAY}&amp;amp;place=qardaha&amp;amp;include=proposed" in html  # the iframe snippet
     events = html.split('class="events"', 1)[1]
     item = re.search(r'<li[^>]*>.*?data-place="qardaha">Qardaha</a> <em>capture</em>(.*?)</li>', events, re.S)
     assert item and "unreviewed</span>" in item.group(1)
@@ -154,7 +154,7 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     wait_map(page, NEXT)
     page.wait_for_url(re.compile(rf"date={NEXT}"))
     assert "include=proposed" in page.url
-    page.wait_for_function("() => document.title.includes('7 Dec 2024')")
+    page.wait_for_function("() => document.title.includes('6 Dec 2024')")
     assert "unrev" in marker(page, PLACE).get_attribute("class")
     assert "include=proposed" in page.locator("#share-link").input_value()
     assert "include=proposed" in page.locator("#next-change, #prev-change").first.get_attribute("href")
