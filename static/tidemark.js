@@ -528,7 +528,7 @@
     if (place) select(place);
     updateTimeline(currentIndex());
     updateLinks();
-    load(value('date') || box.dataset.date);
+    load(value('date') || box.dataset.day);
   }
 
   /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */
