@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import derive
+from .cache import bump_data_version
 from .config import ROOT
 from .datafiles import Dataset, read_dataset
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent,
@@ -112,7 +113,12 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
 
 
 def rebuild_periods(session: Session) -> int:
-    """Recompute the control periods of both layers from the baseline and the events."""
+    """Recompute the control periods of both layers from the baseline and the events.
+
+    Every writer (load, ingest, review) ends with this, so it also gives the data a new
+    version (app/cache.py), committed or rolled back with the rest.
+    """
+    bump_data_version(session)
     session.execute(delete(PeriodEvent))
     session.execute(delete(ControlPeriod))
     coalition_of = {s.code: s.coalition for s in session.exec(select(Side)).scalars()}

@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from .config import ROOT, Settings, get_settings
+from .httpcache import ReadApiCaching
 from .security import SecurityHeaders
 
 MAX_PARAM_LENGTH = 1000
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(RejectHostileParams)
+    app.add_middleware(ReadApiCaching, database_url=settings.database_url, app_version=app.version)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # a day's GeoJSON shrinks ~10x
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(HeadAsGet)

@@ -1,4 +1,10 @@
-"""Security headers: a strict Content-Security-Policy everywhere; only /embed may be framed."""
+"""Security headers: a strict Content-Security-Policy everywhere; only /embed may be framed.
+
+Also on every response: a Permissions-Policy that turns off the powerful browser features
+the dashboard never uses, and (on everything but /embed, which lives inside other sites'
+pages) Cross-Origin-Opener-Policy: same-origin, so a page we open, or that opens us, gets no
+handle on our window.
+"""
 from urllib.parse import urlsplit
 
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -9,6 +15,10 @@ from .config import Settings
 
 CDN_ORIGINS = ("https://unpkg.com",)
 EMBED_PATHS = ("/embed",)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+    "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get",
+    "screen-wake-lock", "serial", "usb", "xr-spatial-tracking"))
 # FastAPI's interactive /docs page loads Swagger UI from a CDN and runs an inline script.
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 
@@ -63,6 +73,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
                                     content_security_policy(self.settings, path))
         if path not in EMBED_PATHS:
             response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response

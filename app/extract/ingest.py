@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ..cache import bump_data_version
 from ..datafiles import URL, content_hash
 from ..loader import rebuild_periods
 from ..models import Article, Event, Place, Side
@@ -55,6 +56,7 @@ def _store(session: Session, article: Article, events: list[Event]) -> None:
     session.flush()
     session.add_all(events)
     session.flush()
+    bump_data_version(session)  # the proposed layer's events changed (periods follow once per run)
 
 
 def ingest_file(path: Path, session: Session, res: Resources, report: IngestReport,
