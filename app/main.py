@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         app.include_router(pages.router)
+    from . import openapi
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     return app
 
