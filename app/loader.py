@@ -14,6 +14,7 @@ from sqlmodel import Session
 from . import derive
 from .cache import bump_data_version
 from .config import ROOT
+from .crashpoints import crash_point
 from .datafiles import Dataset, read_dataset
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent,
                      Place, Side)
@@ -50,7 +51,9 @@ def load_directory(root: Path, engine: Engine) -> LoadReport:
     with Session(engine) as session:
         try:
             report = _replace(session, dataset)
+            crash_point("load:before-commit")
             session.commit()
+            crash_point("load:after-commit")
         except IntegrityError as exc:
             session.rollback()
             raise LoadError([f"{root}: the new data removes a place or side that unreviewed "
@@ -93,6 +96,7 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     session.execute(delete(Article).where(Article.id.in_(removed_articles)))
     session.execute(delete(BaselineEntry))
     session.flush()
+    crash_point("load:after-delete")
 
     _sync(session, Conflict, "id", [ds.conflict])
     _sync(session, Side, "code", ds.sides)
@@ -105,6 +109,7 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     session.flush()
     session.add_all(Event(**e) for e in ds.events)
     session.flush()
+    crash_point("load:after-events")
     periods = rebuild_periods(session)
     return LoadReport(counts={
         "sides": len(ds.sides), "places": len(ds.places), "baseline": len(ds.baseline),
