@@ -15,10 +15,13 @@ A pure ASGI middleware: it adds no task or buffering per request.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 
 from .cache import data_version
-from .db import engine_for
 
 API_PREFIX = "/api/"
 CACHE_CONTROL = "public, no-cache"
@@ -31,6 +34,18 @@ PREFLIGHT_HEADERS = CORS_HEADERS + [
     (b"access-control-allow-headers", b"If-None-Match"),
     (b"access-control-max-age", b"86400"),
 ]
+
+
+@lru_cache
+def version_engine(url: str) -> Engine:
+    """A one-connection engine for the version lookup, used only by the event loop's thread.
+
+    Not the app's pool: the handlers' threads may hold all of its connections, and a blocking
+    checkout on the event loop would stall every request (including those that would free one).
+    """
+    kwargs = {"connect_args": {"check_same_thread": False}} if url.startswith("sqlite") else {}
+    return create_engine(url, pool_size=1, max_overflow=0, pool_pre_ping=not url.startswith("sqlite"),
+                         **kwargs)
 
 
 def etag_for(version: str, app_version: str) -> str:
@@ -62,7 +77,7 @@ class ReadApiCaching:
         if method not in ("GET", "HEAD"):
             return await self.app(scope, receive, send)
 
-        etag = etag_for(data_version(engine_for(self.database_url)), self.app_version)
+        etag = etag_for(data_version(version_engine(self.database_url)), self.app_version)
         if_none_match = Headers(scope=scope).get("if-none-match")
         if if_none_match and etag_matches(if_none_match, etag):
             await send({"type": "http.response.start", "status": 304, "headers": CORS_HEADERS + [
