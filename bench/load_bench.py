@@ -13,9 +13,10 @@ Builds a temporary SQLite database with the real migrations and loader from data
 - the page: `GET /?date=…` (full HTML)
 - `/healthz`
 
-Each request sends `Accept-Encoding: gzip`, as browsers do. Prints requests/s, p50/p99 latency
-and errors (socket errors and non-2xx/3xx answers) as a Markdown table. Not a test: numbers
-depend on the machine, and wrk shares the CPU with the server.
+Each request sends `Accept-Encoding: gzip`, as browsers do. Prints requests/s, p50/p99 latency,
+errors (socket errors, timeouts after wrk's 2 s, non-2xx/3xx answers) and requests per CPU-second
+the server processes used (from /proc: the capacity of one core, whatever else runs) as a
+Markdown table. Not a test: numbers depend on the machine, and wrk shares the CPU with the server.
 """
 from __future__ import annotations
 
@@ -73,6 +74,23 @@ def parse(output: str) -> dict:
     return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "errors": errors}
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process and its workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0.0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def wrk(base: str, path: str, duration: int, connections: int, headers=(), script: Path | None = None) -> dict:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", "Accept-Encoding: gzip"]
     for h in headers:
@@ -124,12 +142,17 @@ def main() -> None:
         ]
         print(f"wrk -t2 -c{args.connections} -d{args.duration}s, tidemark serve --workers {args.workers}, "
               f"{os.cpu_count()} CPUs (shared with wrk)\n")
-        print("| scenario | requests/s | p50 | p99 | errors |")
-        print("|---|---|---|---|---|")
+        print("| scenario | requests/s | p50 | p99 | errors | requests per server CPU-second |")
+        print("|---|---|---|---|---|---|")
         for name, path, headers, script in scenarios:
+            cpu = server_cpu_seconds(server.pid)
             r = wrk(base, path, args.duration, args.connections, headers, script)
+            cpu = server_cpu_seconds(server.pid) - cpu
+            per_cpu = f"{r['requests'] / cpu:,.0f}" if cpu > 0 else "–"
             print(f"| {name} | {r['rps']:,.0f} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | "
-                  f"{r['errors']} of {r['requests']:,} |", flush=True)
+                  f"{r['errors']} of {r['requests']:,} | {per_cpu} |", flush=True)
+        with open("/proc/loadavg") as f:
+            print(f"\nload average after the run (other processes share the CPUs): {f.read().split()[2]}")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -30,7 +30,7 @@ from app.loader import load_directory, migrate
 from app.main import create_app
 
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20241208"))
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "60"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "75"))
 MIN_CASES = 1000
 OPERATIONS = {
     "GET /healthz", "GET /api/control.geojson", "GET /api/events.json", "GET /api/events.csv",
