@@ -8,6 +8,7 @@ data) and runs with fsync off.
 """
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -73,9 +74,12 @@ class Cluster:
                   "--locale=C", "--no-sync")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
                   "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -F", "start")
+        atexit.register(self.stop)  # also when the session ends without its fixture teardown
         return self
 
     def stop(self) -> None:
+        if not self.data.exists():
+            return
         try:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
