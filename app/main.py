@@ -75,9 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    from . import api, compare, share, sources
+    from . import api, compare, share, sources, table
     app.include_router(api.router)
     app.include_router(compare.router)
+    app.include_router(table.router)
     app.include_router(sources.router)
     app.include_router(share.router)
     try:
