@@ -79,10 +79,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    from . import api, compare, docs, share, sources
+    from . import api, compare, docs, share, sources, table
     app.include_router(api.router)
     app.include_router(compare.router)
     app.include_router(docs.router)
+    app.include_router(table.router)
     app.include_router(sources.router)
     app.include_router(share.router)
     try:
