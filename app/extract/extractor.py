@@ -127,6 +127,12 @@ COORDINATORS = frozenset({"and", "to", "a", "e", "ed", "et", "und", "bis", "i", 
                           "й", "та", "до", "ve", "ile", "και", "ως", "و", "الى", "إلى", "-"})
 
 
+def _after_marked(p: PlaceMatch, markers: list[Match]) -> bool:
+    """Followed by a postposed reference word ("… provinces", "… kırsalında")."""
+    marked = any(m.value == "after" and 0 <= m.start - p.end <= 1 for m in markers)
+    return marked or any(0 <= m.start - p.end <= 1 and m.value == "after" for m in markers)
+
+
 def _coordinated(a: PlaceMatch, b: PlaceMatch, tokens: list[Token]) -> bool:
     between = tokens[a.end:b.start]
     return 1 <= len(between) <= 2 and all(t.key in COORDINATORS for t in between)
@@ -177,9 +183,24 @@ def _ambiguous_ok(pm: PlaceMatch, tokens: list[Token], places: list[PlaceMatch],
 
 
 def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
-               fall: bool = False) -> Actor | None:
+               fall: bool = False, triggers: list[Match] = ()) -> Actor | None:
     if not actors:
         return None
+    if trigger.value in ("capture", "entry"):
+        # "after the army withdrew from the area, the YPG took X": the side that left is not
+        # the captor; the subject is the nearest actor between that verb and this one.
+        # "clashes between the army and the opposition …, and the opposition took X" likewise
+        # (two or more actors in between); with none in between, a capture continues the
+        # previous capture's subject ("… took most of Aleppo, and the same day all of Idlib").
+        prev = [t for t in triggers if t.end <= trigger.start and t.value in CONTROL_TRIGGERS]
+        if prev:
+            last = prev[-1]
+            between = [a for a in actors if last.end <= a.start and a.end <= trigger.start
+                       and a.coalition not in ("contested", "unknown")]
+            if between and (last.value == "withdrawal" or len(between) >= 2):
+                return between[-1]
+            if not between and last.value in ("capture", "entry"):
+                return _actor_for(last, actors, markers, False, [t for t in triggers if t.end <= last.start])
     excluded = set()
     for a in actors:
         for m in markers:
@@ -218,6 +239,26 @@ def _holder(tokens: list[Token], markers: list[Match], actors: list[Actor]) -> A
     return None
 
 
+def _lose_control(triggers: list[Match], actor_matches: list[Match]) -> list[Match]:
+    """"The army lost control of X", "يفقد النظام السيطرة على X", "die Kontrolle über X verloren":
+    a `lose` verb and the control word next to it are one withdrawal by the side that lost,
+    never a capture by it. A one-word `lose` verb ("lost", "فقد", "verloren") counts only
+    beside a control word (within 4 words, no actor between), so "lost their lives" is nothing."""
+    if not any(t.value == "lose" for t in triggers):
+        return triggers
+    dropped: set[int] = set()
+    kept: set[int] = set()
+    for lose in (t for t in triggers if t.value == "lose"):
+        beside = [t for t in triggers if t.value in ("capture", "fall") and (
+            0 <= t.start - lose.end <= 4 or (0 <= lose.start - t.end <= 4 and not any(
+                t.end <= a.start and a.end <= lose.start for a in actor_matches)))]
+        if beside or lose.end - lose.start >= 2:
+            kept.add(id(lose))
+            dropped.update(id(t) for t in beside)
+    return [Match(t.start, t.end, "withdrawal") if t.value == "lose" else t for t in triggers
+            if id(t) not in dropped and (t.value != "lose" or id(t) in kept)]
+
+
 def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | None:
     chunk = text[s.start:s.end]
     script = script_of(chunk)
@@ -231,7 +272,7 @@ def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | N
     if not tokens:
         return None
     markers = m.markers.find(tokens)
-    triggers = m.triggers.find(tokens)
+    triggers = _lose_control(m.triggers.find(tokens), m.actors.find(tokens))
     falls = frozenset(t.start for t in triggers if t.value == "fall")
     expels = frozenset(t.start for t in triggers if t.value == "expel")
     triggers = [Match(t.start, t.end, "capture") if t.value in ("fall", "expel") else t
@@ -285,7 +326,7 @@ def _new_holder(r: SentenceReading, withdrawal: Match) -> Actor | None:
 def _subject(r: SentenceReading) -> Actor | None:
     """The side a sentence is about: the actor of its first trigger, else its first actor."""
     for t in r.triggers:
-        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls):
+        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers):
             return a
     return r.actors[0] if r.actors else None
 
@@ -295,6 +336,52 @@ def _pick_fallback(prev: Actor | None, article: str | None) -> str | None:
     if prev is not None and prev.coalition not in ("contested", "unknown", "government", "foreign"):
         return prev.coalition
     return article
+
+
+CONTROL_TRIGGERS = frozenset(CONTROL_TYPES) | {"encirclement"}
+
+
+def _prior(t: Match, p: PlaceMatch | None, r: SentenceReading) -> Match | None:
+    """The `prior` marker that makes this trigger a background event: "after their capture
+    of X", "nach ihrer Einnahme von X", "dopo aver preso X", "вече превзетия X" — the marker
+    at most 6 words before the trigger, no actor and no other control verb in between; or
+    right before the place ("after Aleppo, Hama")."""
+    for m in r.markers:
+        if m.value != "prior":
+            continue
+        # an actor may stand between when another control verb precedes the marker ("the fall
+        # of Hama …, after the rebels had taken Aleppo")
+        actor_ok = any(o.end <= m.start and o.value in CONTROL_TRIGGERS for o in r.triggers)
+        if m.end <= t.start and t.start - m.end <= 6 \
+                and (actor_ok or not any(m.end <= a.start and a.end <= t.start for a in r.actors)) \
+                and not any(m.end <= o.start < t.start and o.value in CONTROL_TRIGGERS for o in r.triggers):
+            return m
+        if p is not None and 0 <= p.start - m.end <= 1 and not any(m.end <= o.start < p.start for o in r.triggers):
+            return m
+    return None
+
+
+def _partial(t: Match, p: PlaceMatch, markers: list[Match]) -> bool:
+    """"took control of several neighbourhoods of Homs", "κατέλαβαν συνοικίες": part of a
+    town changing hands makes it contested, not captured."""
+    return any(m.value == "partial" and (t.end <= m.start < p.start or 0 <= p.start - m.end <= 3)
+               for m in markers)
+
+
+def _recap_dates(dates, markers: list[Match], tokens: list[Token]):
+    """Dates next to "launched", "since", "منذ" date the offensive, not the events."""
+    recaps = [m for m in markers if m.value == "recap"]
+    if not recaps:
+        return dates
+    starts = [tokens[m.start].start for m in recaps]
+    ends = [tokens[m.end - 1].end for m in recaps]
+    out = []
+    for d in dates:
+        # within ~3 words (about 30 characters) after or before the marker
+        if any(0 <= d.start - e <= 30 or 0 <= s - d.end <= 30 for s, e in zip(starts, ends)):
+            continue
+        out.append(d)
+    return out
 
 
 def _recent_date(dates, published: date) -> bool:
@@ -317,6 +404,7 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
 
     out: list[Candidate] = []
     recent: list[tuple[PlaceMatch, int]] = []  # places named as targets, for "the city"
+    mentions: Counter = Counter()  # how often each place is named, for "the city"
     subject: Actor | None = None  # the acting side of the previous sentence, for "they took X"
     for idx, r in enumerate(readings):
         prev_subject, subject = subject, _subject(r)
@@ -326,8 +414,18 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             if ref is None and targets and targets[-1][1] == "near" \
                     and _coordinated(targets[-1][0], p, r.tokens):
                 ref = "near"  # "the road linking Aleppo to Damascus", "near Hama and Homs"
+            elif ref is None and targets and targets[-1][1] == "near" and not r.tokens[targets[-1][0].end:p.start]:
+                ref = "near"  # a comma list: "the provinces of Idlib, Aleppo and Hama"
             targets.append((p, ref))
+        # "the Aleppo and Idlib provinces", "Aleppo, Hama and Latakia provinces": a head noun
+        # after a list makes every place of the list a region, not a target
+        for k in range(len(targets) - 2, -1, -1):
+            nxt = targets[k + 1][0]
+            if targets[k][1] is None and _after_marked(nxt, r.markers) and targets[k + 1][1] == "near" \
+                    and (not r.tokens[targets[k][0].end:nxt.start] or _coordinated(targets[k][0], nxt, r.tokens)):
+                targets[k] = (targets[k][0], "near")
         named = [(p, idx) for p, ref in targets if ref is None]
+        mentions.update(p.place.id for p, _ in named for _ in range(2 if idx == 0 else 1))
         triggers = list(r.triggers)
         state = None
         if r.holder and not any(t.value in CONTROL_TYPES for t in triggers) and named:
@@ -342,6 +440,8 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
         tokens, chunk_start = r.tokens, r.sentence.start
         chunk = text[r.sentence.start:r.sentence.end]
         dates = find_dates(chunk, tokenize(chunk, chunk_start), matchers_for(script_of(chunk)).dates, published)
+        recap = any(m.value == "recap" for m in r.markers)
+        dates = _recap_dates(dates, r.markers, tokens)
         historical = is_historical(tokens, published) and not _recent_date(dates, published)
         prev_holder = readings[idx - 1].holder if idx and readings[idx - 1].sentence.paragraph >= r.sentence.paragraph - 1 else None
         holder = r.holder or prev_holder
@@ -351,8 +451,11 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             has_anaphora = any(m.value == "anaphora" for m in r.markers)
             near = [(p, i) for p, i in recent if idx - i <= 3]
             if has_anaphora and near:
-                towns = [(p, i) for p, i in near if p.place.kind in SETTLEMENTS]
-                usable = [((towns or near)[-1][0], None)]
+                towns = [(p, i) for p, i in near if p.place.kind in SETTLEMENTS] or near
+                # the town the article has named most so far (latest on a tie), not merely the
+                # last one: "between Aleppo and Damascus ... withdrew from the city" is Hama's
+                best = max(range(len(towns)), key=lambda k: (mentions[towns[k][0].place.id], k))
+                usable = [(towns[best][0], None)]
                 anaphoric = True
         per_place: dict[str, list[tuple[Match, PlaceMatch, int]]] = {}
         for p, ref in usable:
@@ -377,11 +480,34 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             for etype, (t, p, dist) in best.items():
                 if historical and etype in CONTROL_TYPES:
                     continue
+                if etype in ("capture", "entry", "withdrawal") and t is not state:
+                    prior = _prior(t, None if anaphoric else p, r)
+                    if prior is not None:
+                        # "captured Hama, four days after taking Aleppo": beside the sentence's
+                        # own news (a control verb at another place), a background clause is
+                        # older news whose date the sentence does not give: left out
+                        main = [o for o in r.triggers if o is not t and o.value in CONTROL_TRIGGERS
+                                and not (prior.start <= o.start <= t.end)]
+                        others = [q for q, ref in targets if ref is None and q.place.id != p.place.id]
+                        if main and others:
+                            continue
+                        background = True
+                    else:
+                        background = False
+                    if recap and not dates and any(m.value == "recap" and m.start < t.start for m in r.markers):
+                        continue  # "launched on 27 November, taking Aleppo and Hama": a recap
+                    if etype == "capture" and not anaphoric and _partial(t, p, r.markers):
+                        etype = "entry"
                 w_holder = _new_holder(r, t) if etype == "withdrawal" else None
+                if etype not in ("capture", "entry", "withdrawal") or t is state:
+                    background = False
                 c = _candidate(etype, t, p, dist, r, res, w_holder or holder,
                                _pick_fallback(prev_subject, fallback), dates,
                                published, text, file, language, anaphoric,
                                actor=r.holder if t is state else None)
+                if c and background:
+                    c.confidence = round(max(0.05, c.confidence - 0.25), 2)
+                    c.notes.append("in a background clause ('after …', 'already …'): may be older news")
                 if c:
                     out.append(c)
         recent += named
@@ -396,7 +522,7 @@ def _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published, te
         conf -= 0.15
         notes.append("a statement of who holds the place, not a report of its capture")
     else:
-        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls)
+        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers)
     coalition = side = control = None
     actor_coalition = actor.coalition if actor else None
     actor_side = (actor.side or res.default_side.get(actor.coalition)) if actor else None
