@@ -290,7 +290,8 @@ def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | N
     markers = [mk for mk in markers if mk.value not in ("near", "from", "after")
                or not any(a.start < mk.end and mk.start < a.end for a in actors)]
     places = [p for p in res.gazetteer.find(tokens)
-              if not any(a.start < p.end and p.start < a.end for a in actors)]
+              if not any(a.start < p.end and p.start < a.end for a in actors)
+              and not any(mk.value == "partial" and mk.start < p.end and p.start < mk.end for mk in markers)]
     places = [p for p in places if _ambiguous_ok(p, tokens, places, markers, m.ambiguous)]
     reading = SentenceReading(s, tokens, triggers, places, [], actors, markers, falls=falls,
                               expels=expels)
@@ -361,11 +362,13 @@ def _prior(t: Match, p: PlaceMatch | None, r: SentenceReading) -> Match | None:
     return None
 
 
-def _partial(t: Match, p: PlaceMatch, markers: list[Match]) -> bool:
+def _partial(t: Match, p: PlaceMatch, markers: list[Match], places: list[PlaceMatch] = ()) -> bool:
     """"took control of several neighbourhoods of Homs", "κατέλαβαν συνοικίες": part of a
     town changing hands makes it contested, not captured."""
-    return any(m.value == "partial" and (t.end <= m.start < p.start or 0 <= p.start - m.end <= 3)
-               for m in markers)
+    return any(m.value == "partial" and (
+        (t.end <= m.start < p.start or 0 <= p.start - m.end <= 3) and not any(
+            o is not p and m.end <= o.start < p.start for o in places)
+        or (p.end <= t.start and 0 <= m.start - t.end <= 3)) for m in markers)
 
 
 def _recap_dates(dates, markers: list[Match], tokens: list[Token]):
@@ -496,7 +499,7 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
                         background = False
                     if recap and not dates and any(m.value == "recap" and m.start < t.start for m in r.markers):
                         continue  # "launched on 27 November, taking Aleppo and Hama": a recap
-                    if etype == "capture" and not anaphoric and _partial(t, p, r.markers):
+                    if etype == "capture" and not anaphoric and _partial(t, p, r.markers, r.places):
                         etype = "entry"
                 w_holder = _new_holder(r, t) if etype == "withdrawal" else None
                 if etype not in ("capture", "entry", "withdrawal") or t is state:
