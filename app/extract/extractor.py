@@ -64,6 +64,7 @@ class SentenceReading:
     holder: Actor | None = None
     falls: frozenset[int] = frozenset()  # start tokens of `fall` triggers ("fell", "سقوط")
     expels: frozenset[int] = frozenset()  # start tokens of `expel` triggers ("drove out")
+    vso: bool = False  # Arabic script: verb-subject-object order
 
 
 @dataclass
@@ -183,7 +184,7 @@ def _ambiguous_ok(pm: PlaceMatch, tokens: list[Token], places: list[PlaceMatch],
 
 
 def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
-               fall: bool = False, triggers: list[Match] = ()) -> Actor | None:
+               fall: bool = False, triggers: list[Match] = (), places=(), vso: bool = False) -> Actor | None:
     if not actors:
         return None
     if trigger.value in ("capture", "entry"):
@@ -200,7 +201,8 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
             if between and (last.value == "withdrawal" or len(between) >= 2):
                 return between[-1]
             if not between and last.value in ("capture", "entry"):
-                return _actor_for(last, actors, markers, False, [t for t in triggers if t.end <= last.start])
+                return _actor_for(last, actors, markers, False, [t for t in triggers if t.end <= last.start],
+                                  places, vso)
     excluded = set()
     for a in actors:
         for m in markers:
@@ -215,6 +217,10 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
             after = [a for a in usable if 0 <= a.start - m.end <= 3]
             if after:
                 return after[0]
+    if vso:  # Arabic: "سيطرت قوات المعارضة على X" — the subject follows the verb
+        right = [a for a in usable if 0 <= a.start - trigger.end <= 1]
+        if right:
+            return right[0]
     before = [a for a in usable if a.end <= trigger.start]
     # "the SDF deployed in X, from where the army withdrew": a relative pronoun between
     # an actor and the verb starts the verb's own clause, whose subject may follow it
@@ -226,7 +232,10 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
             return (inner or after)[0]
     if before:
         return before[0]
-    after = [a for a in usable if a.start >= trigger.end]
+    # after the verb: not past a place ("the capture of Homs and the absence of army units",
+    # "wurde die Stadt Homs erobert, während sich die Streitkräfte zurückzogen")
+    after = [a for a in usable if a.start >= trigger.end
+             and not any(trigger.end <= q.start and q.end <= a.start for q in places)]
     return after[0] if after else None
 
 
@@ -294,7 +303,7 @@ def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | N
               and not any(mk.value == "partial" and mk.start < p.end and p.start < mk.end for mk in markers)]
     places = [p for p in places if _ambiguous_ok(p, tokens, places, markers, m.ambiguous)]
     reading = SentenceReading(s, tokens, triggers, places, [], actors, markers, falls=falls,
-                              expels=expels)
+                              expels=expels, vso=script == "arabic")
     reading.holder = _holder(tokens, markers, actors)
     return reading
 
@@ -310,7 +319,7 @@ def _distance(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
 SETTLEMENTS = ("city", "town", "village")
 
 
-def _new_holder(r: SentenceReading, withdrawal: Match) -> Actor | None:
+def _new_holder(r: SentenceReading, withdrawal: Match, place: PlaceMatch | None = None) -> Actor | None:
     """"Government forces withdrew from X, and the SDF moved in to take over the city":
     a side named as taking over after the withdrawal, in the same sentence, holds X."""
     for t in r.triggers:
@@ -321,13 +330,21 @@ def _new_holder(r: SentenceReading, withdrawal: Match) -> Actor | None:
         for a in between[-1:] + after[:1]:
             if a.coalition not in ("government", "contested", "unknown"):
                 return a
+    # "its forces are now inside the base, after the soldiers left it": the side that
+    # moved into this very place, earlier in the sentence
+    for t in r.triggers:
+        if t.value in ("capture", "entry") and place is not None \
+                and t.end <= place.start and place.end <= withdrawal.start:
+            a = _actor_for(t, r.actors, r.markers, False, [], r.places, r.vso)
+            if a is not None and a.coalition not in ("government", "contested", "unknown", "foreign"):
+                return a
     return None
 
 
 def _subject(r: SentenceReading) -> Actor | None:
     """The side a sentence is about: the actor of its first trigger, else its first actor."""
     for t in r.triggers:
-        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers):
+        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso):
             return a
     return r.actors[0] if r.actors else None
 
@@ -387,6 +404,25 @@ def _recap_dates(dates, markers: list[Match], tokens: list[Token]):
     return out
 
 
+def _later_holder(r: SentenceReading, idx: int, out: list[Candidate], sentence_of: dict[int, int],
+                  res: Resources) -> None:
+    """"The army withdrew from X and Y. … The SDF took control of these areas.": a sentence
+    whose capture names a side but no place gives the places the army left in the two
+    sentences before it to that side."""
+    for t in r.triggers:
+        if t.value != "capture":
+            continue
+        a = _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso)
+        if a is None or a.coalition in ("government", "contested", "unknown", "foreign"):
+            continue
+        side = a.side or res.default_side.get(a.coalition)
+        for c in out:
+            if c.type == "withdrawal" and c.coalition == "unknown" and 1 <= idx - sentence_of.get(id(c), -9) <= 2:
+                c.coalition, c.control = a.coalition, side
+                c.notes.append("new holder named in a later sentence")
+        return
+
+
 def _recent_date(dates, published: date) -> bool:
     return any(abs((d.date - published).days) <= 31 for d in dates if d.start >= 0)
 
@@ -408,6 +444,7 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
     out: list[Candidate] = []
     recent: list[tuple[PlaceMatch, int]] = []  # places named as targets, for "the city"
     mentions: Counter = Counter()  # how often each place is named, for "the city"
+    sentence_of: dict[int, int] = {}  # candidate -> index of its sentence
     subject: Actor | None = None  # the acting side of the previous sentence, for "they took X"
     for idx, r in enumerate(readings):
         prev_subject, subject = subject, _subject(r)
@@ -468,7 +505,15 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
                 dist = 0 if anaphoric else _distance(t.start, t.end, p.start, p.end)
                 if dist <= WINDOW and (anaphoric or not _separated(t.start, p.start, r.markers)):
                     per_place.setdefault(p.place.id, []).append((t, p, dist))
+        if not per_place:
+            _later_holder(r, idx, out, sentence_of, res)
         for pid, hits in per_place.items():
+            # the nearest verb governs a place: "… took A and B, and the army withdrew from C
+            # and D": C and D are the withdrawal's, not the capture's
+            hits = [h for h in hits if anaphoric or not any(
+                o is not h[0] and o.value in CONTROL_TRIGGERS and o.value != h[0].value
+                and (h[0].end <= o.start < h[1].start or h[1].end <= o.start < h[0].start)
+                for o in triggers)] or hits
             types = {t.value for t, _, _ in hits}
             if "capture" in types:
                 hits = [h for h in hits if h[0].value not in ABSORBED_BY_CAPTURE]
@@ -501,7 +546,9 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
                         continue  # "launched on 27 November, taking Aleppo and Hama": a recap
                     if etype == "capture" and not anaphoric and _partial(t, p, r.markers, r.places):
                         etype = "entry"
-                w_holder = _new_holder(r, t) if etype == "withdrawal" else None
+                w_holder = _new_holder(r, t, None if anaphoric else p) if etype == "withdrawal" else None
+                if t is state and any(m.value == "prior" and 0 <= t.start - m.end <= 3 for m in r.markers):
+                    continue  # "Aleppo is already in the hands of the rebels": old news, no date
                 if etype not in ("capture", "entry", "withdrawal") or t is state:
                     background = False
                 c = _candidate(etype, t, p, dist, r, res, w_holder or holder,
@@ -513,6 +560,7 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
                     c.notes.append("in a background clause ('after …', 'already …'): may be older news")
                 if c:
                     out.append(c)
+                    sentence_of[id(c)] = idx
         recent += named
     return _post_process(out, readings[0].sentence.start if readings else -1)
 
@@ -525,7 +573,7 @@ def _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published, te
         conf -= 0.15
         notes.append("a statement of who holds the place, not a report of its capture")
     else:
-        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers)
+        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso)
     coalition = side = control = None
     actor_coalition = actor.coalition if actor else None
     actor_side = (actor.side or res.default_side.get(actor.coalition)) if actor else None
