@@ -235,7 +235,8 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
     # after the verb: not past a place ("the capture of Homs and the absence of army units",
     # "wurde die Stadt Homs erobert, während sich die Streitkräfte zurückzogen")
     after = [a for a in usable if a.start >= trigger.end
-             and not any(trigger.end <= q.start and q.end <= a.start for q in places)]
+             and not (trigger.value in ("capture", "entry")
+                      and any(trigger.end <= q.start and q.end <= a.start for q in places))]
     return after[0] if after else None
 
 
