@@ -187,22 +187,23 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
                fall: bool = False, triggers: list[Match] = (), places=(), vso: bool = False) -> Actor | None:
     if not actors:
         return None
-    if trigger.value in ("capture", "entry"):
-        # "after the army withdrew from the area, the YPG took X": the side that left is not
-        # the captor; the subject is the nearest actor between that verb and this one.
-        # "clashes between the army and the opposition …, and the opposition took X" likewise
-        # (two or more actors in between); with none in between, a capture continues the
-        # previous capture's subject ("… took most of Aleppo, and the same day all of Idlib").
-        prev = [t for t in triggers if t.end <= trigger.start and t.value in CONTROL_TRIGGERS]
-        if prev:
-            last = prev[-1]
-            between = [a for a in actors if last.end <= a.start and a.end <= trigger.start
-                       and a.coalition not in ("contested", "unknown")]
-            if between and (last.value == "withdrawal" or len(between) >= 2):
-                return between[-1]
-            if not between and last.value in ("capture", "entry"):
-                return _actor_for(last, actors, markers, False, [t for t in triggers if t.end <= last.start],
-                                  places, vso)
+    # "after the army withdrew from the area, the YPG took X", "rebels took A, and the army
+    # withdrew from B": the subject of a verb is the nearest actor between the previous
+    # control verb and this one, not the sentence's first actor. After clashes ("clashes
+    # between the army and the opposition …, and the opposition took X") only when two or
+    # more actors stand between; with none between, a capture continues the previous
+    # capture's subject ("… took most of Aleppo, and the same day all of Idlib").
+    prev = [t for t in triggers if t.end <= trigger.start and t.value in CONTROL_TRIGGERS]
+    if prev:
+        last = prev[-1]
+        between = [a for a in actors if last.end <= a.start and a.end <= trigger.start
+                   and a.coalition not in ("contested", "unknown")
+                   and not any(m.value in ("against", "from") and 0 <= a.start - m.end <= 2 for m in markers)]
+        if between and (last.value not in ("clashes", "encirclement") or len(between) >= 2):
+            return between[-1]
+        if not between and last.value in ("capture", "entry") and trigger.value in ("capture", "entry"):
+            return _actor_for(last, actors, markers, False, [t for t in triggers if t.end <= last.start],
+                              places, vso)
     excluded = set()
     for a in actors:
         for m in markers:
@@ -439,7 +440,7 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
     # the side an article is about, for captures whose sentence names no captor
     captors = Counter(a.coalition for r in readings for t in r.triggers
                       if t.value in ("capture", "entry") and not is_historical(r.tokens, published)
-                      for a in [_actor_for(t, r.actors, r.markers, t.start in r.falls)] if a)
+                      for a in [_actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso)] if a)
     fallback = captors.most_common(1)[0][0] if captors else None
 
     out: list[Candidate] = []
