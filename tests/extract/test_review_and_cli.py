@@ -135,3 +135,46 @@ def test_corrections_log_and_training_export(tmp_path: Path, env):
     assert (env / "corrections.jsonl").read_text(encoding="utf-8") == before
     r = runner.invoke(app, ["export-corrections", "--out", str(out), "--data-dir", str(tmp_path)])
     assert r.exit_code == 2 and "corrections.jsonl" in r.output
+
+
+def test_single_keystroke_on_a_real_terminal():
+    """read_key takes one key from a terminal without Enter (a real pseudo-terminal, no mock)."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: a fresh interpreter whose stdin/stdout are the pty's slave end
+        code = ("import sys; from app.extract.review import read_key; "
+                "print('GOT=' + repr(read_key('[a/c/r/s/q]')), flush=True)")
+        try:
+            os.chdir(str(ROOT))
+            os.execv(sys.executable, [sys.executable, "-c", code])
+        finally:
+            os._exit(1)  # never let a forked copy of the test run carry on
+    out = b""
+    deadline = time.monotonic() + 20
+    sent = False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and b"[a/c/r/s/q]" in out:
+            os.write(fd, b"R")  # one key, no Enter
+            sent = True
+        if b"GOT=" in out and out.rstrip().endswith(b"'"):
+            break
+    try:
+        os.kill(pid, 9)  # gone already when it answered; never wait on a stuck child
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+    assert b"GOT='r'" in out, out
