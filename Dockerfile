@@ -13,24 +13,25 @@ ARG BASE=python:3.11-slim
 FROM ${BASE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
-# The dependencies first, in a layer of their own: a change of code does not reinstall them.
-# (The package is installed editable over empty stand-ins, then again over the real code.)
+# The environment depends on pyproject.toml alone, so a change of code reuses this layer.
+# The package is installed editable (so the app finds templates/, static/ and migrations/
+# beside it in /app) over empty stand-ins: what the install records (the `tidemark` command,
+# the mapping of the package `app` to /app/app) comes from pyproject.toml only. Then the
+# installers go: the final image has no pip, setuptools or wheel in its environment.
 COPY pyproject.toml ./
 RUN python3 -m venv /opt/venv \
  && mkdir -p app/extract && touch README.md app/__init__.py app/extract/__init__.py \
  && /opt/venv/bin/pip install --quiet -e . \
- && rm -rf app README.md
+ && /opt/venv/bin/pip uninstall --quiet -y pip setuptools wheel \
+ && rm -rf app README.md *.egg-info
 COPY README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 COPY data ./data
-# Editable, so the app finds templates/, static/ and migrations/ beside its package. Then
-# byte-compile our code (the runtime user cannot write __pycache__) and drop the installers.
-RUN /opt/venv/bin/pip install --quiet --no-deps -e . \
- && /opt/venv/bin/python -m compileall -q app migrations \
- && /opt/venv/bin/pip uninstall --quiet -y pip setuptools wheel
+# Byte-compiled here: the runtime user cannot write __pycache__ beside the code.
+RUN /opt/venv/bin/python -m compileall -q app migrations
 
 # ---- final stage: the base, the environment and the code; no pip, no build tools ----
 FROM ${BASE}

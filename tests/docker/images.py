@@ -55,9 +55,14 @@ def run(*args: str, timeout: float = 600, check: bool = True, **kw) -> subproces
     return proc
 
 
+def which(tool: str) -> str | None:
+    """The tool's path; /usr/sbin and /sbin (debootstrap's home) count even when not on PATH."""
+    return shutil.which(tool, path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
+
+
 def why_unavailable() -> str | None:
     """None when buildah, podman and debootstrap can run here, else the reason."""
-    missing = [t for t in TOOLS if shutil.which(t) is None]
+    missing = [t for t in TOOLS if which(t) is None]
     if missing:
         return f"{', '.join(missing)} missing (apt-get install buildah podman debootstrap; .ci/run does)"
     if os.geteuid() != 0:
@@ -137,8 +142,9 @@ def _debootstrap_tarball(tarball: Path, log) -> None:
     with tempfile.TemporaryDirectory(dir=CACHE, prefix="debootstrap-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         log(f"debootstrap {SUITE} from {MIRROR} (once; cached as {tarball.name})")
-        run("debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}",
-            SUITE, str(rootfs), MIRROR, timeout=1800)
+        run(which("debootstrap"), "--variant=minbase", f"--include={','.join(PACKAGES)}",
+            SUITE, str(rootfs), MIRROR, timeout=1800,
+            env={**os.environ, "PATH": os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])})
         for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
             for p in (rootfs / junk).glob("*"):
                 if p.is_file():
@@ -168,9 +174,13 @@ def clean_context(dest: Path) -> Path:
     return dest
 
 
-def build(context: Path, tag: str, base: str, log=print) -> float:
+def build(context: Path, tag: str, base: str, cache: bool = True) -> float:
+    """Seconds `buildah build` took. With `cache`, layers of earlier builds are reused when
+    their inputs are the same (`--layers`), so a change of code does not reinstall the
+    dependencies; without it, everything is built anew (`--no-cache`)."""
     t0 = time.monotonic()
     proc = run("buildah", "build", "--isolation", "chroot", "--format", "docker", "--layers",
+               *([] if cache else ["--no-cache"]),
                "--pull=never", "--build-arg", f"BASE={base}", "-t", tag,
                "-f", str(context / "Dockerfile"), str(context), timeout=1800, check=False)
     if proc.returncode != 0:
