@@ -253,6 +253,14 @@ class Container:
         self.image, self.volumes, self.env, self.log_path = image, volumes, env, log_path
         self.name = run("buildah", "from", "--pull=never", image, timeout=120).stdout.strip()
         self.proc: subprocess.Popen | None = None
+        # Docker replaces a declared VOLUME by a -v at the same path. `buildah run` mounts both,
+        # in no fixed order, so now and then the empty anonymous volume hides the bind mount
+        # (seen with buildah 1.28): the declared volume is dropped where a bind mount replaces it.
+        declared = image_config(image).get("Volumes") or {}
+        for inside in volumes.values():
+            path = inside.split(":")[0]
+            if path in declared:
+                run("buildah", "config", "--volume", f"{path}-", self.name, timeout=60)
 
     def command(self) -> list[str]:
         cfg = image_config(self.image)

@@ -266,3 +266,19 @@ def test_unwritable_volume_is_a_clear_error(image, tmp_path):
         assert "not a writable directory for uid 10001" in ctr.logs() and "chown 10001" in ctr.logs()
     finally:
         ctr.remove()
+
+
+def test_without_a_volume_loads_the_bundled_data(image, tmp_path):
+    """`docker run` with no -v: the declared volume starts as the image's empty, writable folder."""
+    port = images.free_port()
+    ctr = images.Container(image["tag"], {}, {"PORT": str(port)}, tmp_path / "novolume.log")
+    try:
+        ctr.start()
+        ctr.wait_healthy(port)
+        assert "loaded /var/lib/tidemark/data" in ctr.logs(), ctr.logs()
+        status, _, body = get(port, f"/api/control.geojson?date={DAY}")
+        assert status == 200 and len(json.loads(body)["features"]) > 50
+    finally:
+        clean = ctr.stop(port)
+        ctr.remove()
+    assert clean, ctr.logs()[-3000:]
