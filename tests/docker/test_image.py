@@ -42,9 +42,12 @@ def get(port: int, path: str) -> tuple[int, dict, str]:
 
 
 def report(request, line: str) -> None:
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"[docker image] {line}")
+    """A line on the terminal, past pytest's output capture (figures, and the skip's reason)."""
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"[docker image] {line}")
 
 
 @pytest.fixture(scope="module")
