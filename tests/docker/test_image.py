@@ -136,6 +136,28 @@ def snapshot(db: Path) -> dict:
     return {"events": events, "by_status": by_status, "revision": revision}
 
 
+def downgrade_one_revision(db: Path) -> str | None:
+    """Take the database back one migration; the revision it is left at (None: no older one)."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from sqlalchemy import create_engine
+
+    cfg = Config(str(images.ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(images.ROOT / "migrations"))
+    head = ScriptDirectory.from_config(cfg).get_revision("head")
+    if head.down_revision is None:
+        return None
+    engine = create_engine(f"sqlite:///{db}")  # no foreign-key pragma: batch mode recreates tables
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, head.down_revision)
+    engine.dispose()
+    os.chown(db, UID, UID)
+    return head.down_revision
+
+
 def start(image, volume_dir: Path, tmp_path: Path, name: str, env: dict | None = None,
           extra_volumes: dict | None = None):
     port = images.free_port()
@@ -213,6 +235,11 @@ def test_runs_serves_and_a_restart_keeps_reviewed_events(image, tmp_path, reques
     assert images.listening_pid(port) is None
 
     # 3. A new container on the same volume (a restart): the database is migrated and kept.
+    # When the migrations have more than one revision, the database is first taken back one
+    # revision (alembic downgrade, on the host), so the start has a real upgrade to make.
+    older = downgrade_one_revision(db)
+    if older:
+        reviewed = {**snapshot(db), "revision": reviewed["revision"]}
     # It also serves Leaflet and HTMX from a mounted node_modules with ASSETS=local.
     node_modules = images.ROOT / "node_modules"
     local = node_modules.is_dir()
@@ -221,9 +248,14 @@ def test_runs_serves_and_a_restart_keeps_reviewed_events(image, tmp_path, reques
                                 extra_volumes={str(node_modules): "/app/node_modules:ro"} if local else {})
     try:
         log = ctr.logs()
-        assert "the database schema is up to date" in log and "kept the database" in log, log
+        if older:
+            assert f"migrated the database from revision {older} to {reviewed['revision'][0][0]}" in log, log
+        else:  # one revision: there is no older schema to start from
+            assert "the database schema is up to date" in log, log
+        assert "kept the database" in log, log
         assert "loaded" not in log and "copied" not in log, log
         assert snapshot(db) == reviewed
+        assert ingested.items() <= snapshot(db)["events"].items()
         _, _, body = get(port, "/api/events.json")
         assert accepted_id in {e["id"] for e in json.loads(body)["events"]}
         _, _, body = get(port, "/api/events.json?include=proposed")
