@@ -38,7 +38,7 @@ def healthz(session: SessionDep) -> dict:
 
 @router.get("/api/control.geojson", tags=["control"],
             responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
-def control_geojson(session: SessionDep, date: DateQ = None,
+def control_geojson(session: SessionDep, request: Request, date: DateQ = None,
                     include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
     """Who controls each place on `date` (default: the latest date), with the sources that say so."""
     day = parse_day("date", date)
@@ -48,7 +48,8 @@ def control_geojson(session: SessionDep, date: DateQ = None,
         if bounds is None:
             raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
         day = bounds[1]
-    body = queries.control_collection(session, day, include_proposed=proposed)
+    body = queries.control_collection(session, day, include_proposed=proposed,
+                                      stale_after_days=request.app.state.settings.stale_after_days)
     return JSONResponse(body, media_type=GEOJSON,
                         headers={"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
                                          'rel="alternate"; type="text/html"'})

@@ -102,22 +102,26 @@ def _query(state: dict) -> str:
 
 
 def _legend(collection: dict) -> list[dict]:
-    rows = [dict(s) for s in collection["sides"] if s["count"]]
+    """Per side: places reported held (`count`) and places only last known held (`last_known`)."""
+    rows = [dict(s) for s in collection["sides"] if s["count"] or s["last_known"]]
     st = collection.get("statuses") or {}
-    if st.get("contested"):
+    if st.get("contested") or st.get("contested_last_known"):
         rows.append({"code": "contested", "short_name": "Contested", "colour": None, "count": st["contested"],
+                     "last_known": st.get("contested_last_known", 0),
                      "name": "Contested: fighting inside; holder and challenger shown"})
-    if st.get("withdrawn"):
+    if st.get("withdrawn") or st.get("withdrawn_last_known"):
         rows.append({"code": "withdrawn", "short_name": "No holder named", "colour": None, "count": st["withdrawn"],
+                     "last_known": st.get("withdrawn_last_known", 0),
                      "name": "Government withdrew; no new holder named"})
     return rows
 
 
 def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str:
-    held = ", ".join(f"{row['short_name']} {row['count']}" for row in legend)
+    held = ", ".join(f"{row['short_name']} {row['count']}"
+                     + (f" (+{row['last_known']} last known)" if row.get("last_known") else "") for row in legend)
     change = f"{n_changes} control change{'s' if n_changes != 1 else ''} that day. " if n_changes else ""
     return (f"Who held which town in the {conflict.title} on {words(day)}: {held}. {change}"
-            "Every marker links to the article and the sentence that says so.")
+            "Every marker links to the source that says so.")
 
 
 def _map_attrs(request: Request, conflict, state: dict) -> dict:
@@ -223,7 +227,8 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
-    collection = queries.control_collection(session, day, include_proposed=state["proposed"])
+    collection = queries.control_collection(session, day, include_proposed=state["proposed"],
+                                            stale_after_days=request.app.state.settings.stale_after_days)
     legend = _legend(collection)
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
@@ -264,7 +269,9 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     day = state["day"]
     changes = _changes(session, ctx["collection"], day)
     ctx.update(_timeline(session, state))
-    ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
+    disputed = sorted((f["properties"] for f in ctx["collection"]["features"] if f["properties"]["conflicts"]),
+                      key=lambda p: -(p["population"] or 0))
+    ctx.update(changes=changes, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])

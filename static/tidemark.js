@@ -189,17 +189,19 @@
   }
 
   function style(p) {
-    var fill = p.colour || '#9aa0a6';
+    var fill = p.colour || '#9aa0a6', stale = p.freshness === 'last_known';
     var s = { radius: radius(p), color: '#ffffff', weight: 1.5, opacity: 1, fillColor: fill,
       fillOpacity: 0.92, dashArray: null };
-    if (p.status === 'baseline') {  /* known only from the baseline reference: weaker */
-      s.color = fill; s.weight = 1; s.opacity = 0.8; s.fillOpacity = 0.3;
-    } else if (p.status === 'contested') {  /* holder inside, challenger as a dashed ring */
+    if (p.status === 'contested') {  /* holder inside, challenger as a dashed ring */
       s.color = p.challenger_colour || '#222222'; s.weight = 3; s.dashArray = '4 3';
       s.fillColor = p.colour || '#dddddd';
+      if (stale) s.fillOpacity = 0.35;
     } else if (p.status === 'withdrawn') {  /* left, no holder named */
       s.color = colours[p.previous_side] || '#666666'; s.weight = 2; s.dashArray = '2 3';
       s.fillColor = '#ffffff'; s.fillOpacity = 0.7;
+      if (stale) s.opacity = 0.6;
+    } else if (stale) {  /* last known (baseline only, or no report for days): hollow, long dashes */
+      s.color = fill; s.weight = 2; s.opacity = 0.95; s.fillOpacity = 0.18; s.dashArray = '6 3';
     }
     if (p.proposed) {  /* rests on an unreviewed event: a dotted outline */
       if (p.status !== 'contested' && p.status !== 'withdrawn') s.color = '#1c2329';
@@ -219,6 +221,32 @@
       return (names[p.previous_side] || 'Government forces') + ' withdrew on ' + since + '; no new holder named';
     }
     return 'Held by ' + holder + ' since ' + since;
+  }
+
+  function ago(n) { return n === 0 ? 'the same day' : n === 1 ? '1 day earlier' : n + ' days earlier'; }
+
+  /* "Last reported 26 Nov, 12 days earlier": how old the claim is; "last known" past the threshold. */
+  function freshnessLine(p) {
+    if (!p.last_report) return null;
+    var text = 'Last reported ' + day(p.last_report) + (p.status === 'baseline' ? ' (baseline reference)' : '') +
+      ', ' + ago(p.age_days);
+    if (p.freshness !== 'last_known') return el('p', { class: 'fresh mut', text: text });
+    return el('p', { class: 'fresh stale' }, el('b', { text: 'Last known state. ' }), text);
+  }
+
+  function trustLine(p) {
+    var n = p.corroboration || 0;
+    if (p.status === 'baseline') return el('p', { class: 'trust', text: 'Source: the baseline reference' });
+    if (n <= 1) return el('p', { class: 'trust flag', text: 'Single source: not yet corroborated' });
+    var agree = n + ' sources, ' + p.outlets + ' outlet' + (p.outlets === 1 ? '' : 's') + ', ' +
+      p.languages + ' language' + (p.languages === 1 ? '' : 's') + ' agree';
+    return el('p', { class: 'trust', text: agree });
+  }
+
+  function conflictLines(p) {
+    return (p.conflicts || []).map(function (c) {
+      return el('p', { class: 'conflict' }, el('b', { text: 'Reports disagree on ' + day(c.date) + ': ' }), c.text);
+    });
   }
 
   function badge() {
@@ -268,18 +296,18 @@
     }
     var facts = [p.kind, p.governorate ? p.governorate + ' governorate' : '',
       p.population ? 'pop. ' + p.population.toLocaleString('en') : ''].filter(Boolean).join(' · ');
-    var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '');
-    var n = p.corroboration || 0;
-    var trust = p.status === 'baseline' ? 'Source: the baseline reference' :
-      n <= 1 ? 'Single source: not yet corroborated' : n + ' sources agree';
+    var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '') +
+      (p.freshness === 'last_known' ? ' lk' : '');
     var list = el('ol', { class: 'srcs' });
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
-    return el('div', { class: 'pp' }, title,
+    var out = el('div', { class: 'pp' }, title,
       el('p', { class: 'mut', text: facts }),
       el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
-      el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }),
-      p.proposed ? el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person') : null,
-      list);
+      freshnessLine(p), trustLine(p));
+    conflictLines(p).forEach(function (c) { out.append(c); });
+    if (p.proposed) out.append(el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person'));
+    out.append(list);
+    return out;
   }
 
   function addMarker(f) {
@@ -313,6 +341,8 @@
         path.setAttribute('data-place', p.id);
         path.setAttribute('data-status', p.status);
         path.setAttribute('data-side', p.side || '');
+        path.setAttribute('data-freshness', p.freshness || '');
+        path.classList.toggle('last-known', p.freshness === 'last_known');
         path.classList.toggle('unrev', !!p.proposed);
         path.classList.toggle('sel', p.id === selected);
       }
