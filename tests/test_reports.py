@@ -45,7 +45,7 @@ def test_fixture_loads_reports_and_events_citing_them(reports_data):
     assert errors == []
     assert {r["id"] for r in ds.reports} == {r[0] for r in FIXTURE_REPORTS}
     cited = [e for e in ds.events if e["article_id"].startswith("example")]
-    assert len(cited) == 3
+    assert len(cited) == 4
     assert all(e["quote"] == "" and e["quote_start"] == e["quote_end"] == 0 and e["summary"] for e in cited)
 
 
@@ -88,10 +88,10 @@ def test_bad_report_rows_are_reported_by_file_and_line(rcopy):
     assert f"{path}:3: published:" in joined
     assert f"{path}:4: summary must be one line of at most {SUMMARY_MAX} characters" in joined
     assert f"{path}:5: id 'c4ddbf82e4232d97' is already used by" in joined
-    assert f"{path}:6: id 'examplewire-20241205-hama' is already used by {path}:2" in joined
-    assert f"{path}:7: id 'Bad_Id' must be a slug" in joined
-    assert f"{path}:7: language 'english' must be an ISO 639-1 code" in joined
-    assert f"{path}:7: summary is required" in joined
+    assert f"{path}:7: id 'examplewire-20241205-hama' is already used by {path}:2" in joined
+    assert f"{path}:8: id 'Bad_Id' must be a slug" in joined
+    assert f"{path}:8: language 'english' must be an ISO 639-1 code" in joined
+    assert f"{path}:8: summary is required" in joined
 
 
 def test_report_ids_must_be_unique_across_files(rcopy):
