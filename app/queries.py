@@ -114,12 +114,14 @@ def _conflicts(rows, coalition_of: dict[str, str], side_by: dict) -> list[dict]:
     A report's claim is "held" (by a side; sides of one coalition agree, as in the derivation)
     or "contested". A withdrawal naming no new holder says nothing against a report of who took
     the place, so it is no claim here. A day with two or more different claims is a conflict."""
-    by_day: dict[date, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
+    if len(rows) < 2:
+        return []
+    by_day: dict[date, dict[tuple, list]] = {}
     for r in rows:
         if not r.control:
             continue
         claim = ("contested",) if r.control == "contested" else ("held", coalition_of.get(r.control, r.control))
-        by_day[r.date][claim].append(r)
+        by_day.setdefault(r.date, {}).setdefault(claim, []).append(r)
     out = []
     for day in sorted(by_day, reverse=True):
         claims = by_day[day]
@@ -191,13 +193,17 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
             for row in rows:
                 rows_by[row.period_id].append(row)
             # Every claim about these places since their period began: to show disagreements.
-            since = min(p.valid_from for p in event_periods)
+            # (The status is checked here, not in SQL: SQLite would then scan by status.)
+            statuses = CONFLICT_WINDOW_STATUSES[layer]
             for r in session.execute(
-                    select(Event.id, Event.place_id, Event.date, Event.control, Event.article_id)
-                    .where(Event.place_id.in_([p.place_id for p in event_periods]),
-                           Event.date >= since, Event.date <= day, Event.control.is_not(None),
-                           Event.status.in_(CONFLICT_WINDOW_STATUSES[layer]))):
-                claims_by[r.place_id].append(r)
+                    select(Event.id, Event.place_id, Event.date, Event.control, Event.article_id,
+                           Event.status)
+                    .join(ControlPeriod, ControlPeriod.place_id == Event.place_id)
+                    .where(ControlPeriod.id.in_([p.id for p in event_periods]),
+                           Event.date >= ControlPeriod.valid_from, Event.date <= day,
+                           Event.control.is_not(None))):
+                if r.status in statuses:
+                    claims_by[r.place_id].append(r)
     reports = reports_by_url(session, (b.reference_url for b in baseline_by.values()))
     language = c.native_language if c else ""
     features = []
@@ -207,10 +213,12 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         place = place_by[p.place_id]
         side = p.side
         rows = rows_by.get(p.id, [])
-        if p.status == "held" and rows:
+        if p.status == "held" and len({r.control for r in rows}) > 1:
             # The side most of the reports so far name (the latest on a tie), as derive does.
             ordered = sorted(rows, key=lambda r: (r.date, r.id))
             side = derive.most_named([r.control for r in ordered if r.control]) or side
+        elif p.status == "held" and rows and rows[0].control:
+            side = rows[0].control
         sources = [_event_source(r) for r in rows]
         last_report = max((r.date for r in rows), default=p.valid_from)
         if p.status == "baseline" and p.place_id in baseline_by:
@@ -225,8 +233,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         (reported if freshness == "reported" else last_known)[key] += 1
         agreement = _agreement(sources) if p.status != "baseline" else {
             "corroboration": 1, "outlets": 1, "languages": 1 if sources and sources[0]["language"] else 0}
-        conflicts = ([cf for cf in _conflicts(claims_by.get(p.place_id, []), coalition_of, side_by)
-                      if cf["date"] >= p.valid_from.isoformat()] if p.status != "baseline" else [])
+        conflicts = _conflicts(claims_by.get(p.place_id, ()), coalition_of, side_by)
         features.append({
             "type": "Feature",
             "id": place.id,
