@@ -212,3 +212,39 @@ def test_events_exports_carry_the_source_kind(reports_client):
     assert row["source_url"] == "https://example.org/wire/hama"
     assert {"event_date", "time_precision", "event_type", "actor1", "location", "latitude",
             "longitude", "geo_precision", "source", "notes"} <= set(rows[0])
+
+
+def test_the_migrations_match_the_models(fresh_engine):
+    """Migration 0002 adds exactly what the models declare (article.kind, article.summary)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with fresh_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_a_bundled_database_stores_no_report_text(db_url):
+    con = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    bad = con.execute("select id from article where kind = 'report' and (text != '' or length(summary) > ?)",
+                      (SUMMARY_MAX,)).fetchall()
+    kinds = {k for (k,) in con.execute("select distinct kind from article")}
+    con.close()
+    assert bad == [] and kinds <= {"article", "report"}
+
+
+def test_ingested_articles_are_archived_articles(fresh_engine, tmp_path):
+    from datetime import date
+
+    from app.extract.ingest import ingest_paths
+    from app.extract.resources import resources_for
+
+    load_directory(ROOT / "data", fresh_engine)
+    path = tmp_path / "salamiyah.txt"
+    path.write_text("Rebels captured the town of Salamiyah on Thursday.\n", encoding="utf-8")
+    ingest_paths([path], fresh_engine, resources_for(str(ROOT / "data")), published=date(2024, 12, 6))
+    con = sqlite3.connect(fresh_engine.url.database)
+    rows = con.execute("select kind, summary, text from article where origin = 'ingest'").fetchall()
+    con.close()
+    assert [(k, s) for k, s, _ in rows] == [("article", "")] and rows[0][2].startswith("Rebels captured")
