@@ -28,6 +28,7 @@ from .templating import templates
 router = APIRouter(include_in_schema=False)
 router.include_router(assets_router)
 templates.env.globals["static_url"] = static_url
+templates.env.filters["short_iso"] = lambda iso: short(date.fromisoformat(iso))
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
