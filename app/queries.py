@@ -109,19 +109,29 @@ CONFLICT_WINDOW_STATUSES = {"accepted": ("accepted",), "proposed": ("accepted", 
 
 
 def _conflicts(rows, coalition_of: dict[str, str], side_by: dict) -> list[dict]:
-    """Days on which the reports about one place disagree, newest first.
+    """Days on which the sources about one place disagree, newest first.
 
-    A report's claim is "held" (by a side; sides of one coalition agree, as in the derivation)
-    or "contested". A withdrawal naming no new holder says nothing against a report of who took
-    the place, so it is no claim here. A day with two or more different claims is a conflict."""
+    Each source says one thing per day: its strongest claim, as the derivation reads a day
+    (held, by a side, over contested: an entry or clashes inside). Sides of one coalition
+    agree, as in the derivation. A withdrawal naming no new holder says nothing against a
+    report of who took the place, so it is no claim here. A day on which sources make two or
+    more different claims is a conflict."""
     if len(rows) < 2:
         return []
-    by_day: dict[date, dict[tuple, list]] = {}
-    for r in rows:
-        if not r.control:
+    strongest: dict[tuple, tuple] = {}  # (day, source) -> (rank, event id, claim, event)
+    for r in sorted(rows, key=lambda r: r.id):
+        if r.type == "entry" or r.control == "contested":
+            claim, rank = ("contested",), 1
+        elif r.control:
+            claim, rank = ("held", coalition_of.get(r.control, r.control)), 2
+        else:
             continue
-        claim = ("contested",) if r.control == "contested" else ("held", coalition_of.get(r.control, r.control))
-        by_day.setdefault(r.date, {}).setdefault(claim, []).append(r)
+        key = (r.date, r.article_id)
+        if key not in strongest or rank >= strongest[key][0]:
+            strongest[key] = (rank, claim, r)
+    by_day: dict[date, dict[tuple, list]] = {}
+    for (day, _), (_, claim, r) in strongest.items():
+        by_day.setdefault(day, {}).setdefault(claim, []).append(r)
     out = []
     for day in sorted(by_day, reverse=True):
         claims = by_day[day]
@@ -196,12 +206,12 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
             # (The status is checked here, not in SQL: SQLite would then scan by status.)
             statuses = CONFLICT_WINDOW_STATUSES[layer]
             for r in session.execute(
-                    select(Event.id, Event.place_id, Event.date, Event.control, Event.article_id,
-                           Event.status)
+                    select(Event.id, Event.place_id, Event.date, Event.type, Event.control,
+                           Event.article_id, Event.status)
                     .join(ControlPeriod, ControlPeriod.place_id == Event.place_id)
                     .where(ControlPeriod.id.in_([p.id for p in event_periods]),
                            Event.date >= ControlPeriod.valid_from, Event.date <= day,
-                           Event.control.is_not(None))):
+                           or_(Event.control.is_not(None), Event.type == "entry"))):
                 if r.status in statuses:
                     claims_by[r.place_id].append(r)
     reports = reports_by_url(session, (b.reference_url for b in baseline_by.values()))

@@ -45,7 +45,7 @@ def test_fixture_loads_reports_and_events_citing_them(reports_data):
     assert errors == []
     assert {r["id"] for r in ds.reports} == {r[0] for r in FIXTURE_REPORTS}
     cited = [e for e in ds.events if e["article_id"].startswith("example")]
-    assert len(cited) == 4
+    assert len(cited) == 5
     assert all(e["quote"] == "" and e["quote_start"] == e["quote_end"] == 0 and e["summary"] for e in cited)
 
 
@@ -196,7 +196,8 @@ def test_report_source_page_and_json_twin(reports_client):
     assert f'</api/sources/{rid}>' in page.headers["link"]
     body = reports_client.get(f"/api/sources/{rid}").json()
     assert body["kind"] == "report" and body["original_url"] == "https://example.net/ar/hama"
-    assert [e["event_id"] for e in body["events"]] == ["2024-12-05-hama-capture-examplenews-ar"]
+    assert [e["event_id"] for e in body["events"]] == ["2024-12-05-hama-capture-examplenews-ar",
+                                                      "2024-12-05-hama-entry-examplenews-ar"]
 
 
 def test_events_exports_carry_the_source_kind(reports_client):

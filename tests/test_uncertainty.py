@@ -98,6 +98,15 @@ def test_disagreeing_reports_on_one_day_are_shown_not_resolved(reports_client):
 def test_a_capture_and_a_withdrawal_on_one_day_do_not_conflict(client):
     # Homs, 8 Dec: the government withdrew and the MOC took it (05cd). No disagreement.
     assert props(client, "2024-12-08", "homs")["conflicts"] == []
+    # Palmyra, 7 Dec: one article tells of the entry and the capture: it does not disagree with itself.
+    assert props(client, "2024-12-08", "palmyra")["conflicts"] == []
+
+
+def test_each_source_counts_once_a_day_with_its_strongest_claim(reports_client):
+    # The Arabic fixture report tells of the entry (contested) and the capture of Hama on 5 Dec.
+    [c] = props(reports_client, "2024-12-05", "hama")["conflicts"]
+    contested = next(x for x in c["claims"] if x["status"] == "contested")
+    assert contested["event_ids"] == ["2024-12-05-hama-clashes-exampledaily"]
 
 
 def test_the_panel_lists_the_disagreement(reports_client):
