@@ -118,8 +118,10 @@ def _legend(collection: dict) -> list[dict]:
 
 
 def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str:
-    held = ", ".join(f"{row['short_name']} {row['count']}"
-                     + (f" (+{row['last_known']} last known)" if row.get("last_known") else "") for row in legend)
+    held = ", ".join(f"{row['short_name']} {row['count']}" for row in legend if row["count"]) or "none reported"
+    last_known = sum(row.get("last_known", 0) for row in legend)
+    if last_known:
+        held += f"; {last_known} more place{'s' if last_known != 1 else ''} last known"
     change = f"{n_changes} control change{'s' if n_changes != 1 else ''} that day. " if n_changes else ""
     return (f"Who held which town in the {conflict.title} on {words(day)}: {held}. {change}"
             "Every marker links to the source that says so.")
