@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from . import derive
+from .config import get_settings
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent, Place,
                      Side)
 
@@ -167,13 +168,15 @@ def _agreement(sources: list[dict]) -> dict:
 
 
 def control_collection(session: Session, day: date, include_proposed: bool = False,
-                       stale_after_days: int = 3) -> dict:
+                       stale_after_days: int | None = None) -> dict:
     """GeoJSON FeatureCollection of who controls each known place on `day`.
 
     Only what was reported by `day` counts: a period's corroborating events dated later are
     neither listed nor counted, nor do they choose the side shown. `freshness` is `reported`
     when the latest supporting report is at most `stale_after_days` old, else `last_known`
     (always for a place known only from the baseline)."""
+    if stale_after_days is None:  # callers without the app's settings: the environment's
+        stale_after_days = get_settings().stale_after_days
     c = conflict(session)
     layer = "proposed" if include_proposed else "accepted"
     periods = periods_on(session, day, layer)
