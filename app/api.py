@@ -12,7 +12,7 @@ from sqlalchemy import select
 from . import queries
 from .db import SessionDep
 from .models import EVENT_TYPES, Article, Place, Side
-from .params import check_choices, invalid, parse_day
+from .params import check_choices, check_in_range, invalid, parse_day
 from .params import parse_include
 
 router = APIRouter()
@@ -43,11 +43,10 @@ def control_geojson(session: SessionDep, request: Request, date: DateQ = None,
     """Who controls each place on `date` (default: the latest date), with the sources that say so."""
     day = parse_day("date", date)
     proposed = parse_include(include)
-    if day is None:
-        bounds = queries.date_bounds(session)
-        if bounds is None:
-            raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
-        day = bounds[1]
+    bounds = queries.date_bounds(session)
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    day = check_in_range("date", day, bounds) or bounds[1]
     body = queries.control_collection(session, day, include_proposed=proposed,
                                       stale_after_days=request.app.state.settings.stale_after_days)
     return JSONResponse(body, media_type=GEOJSON,
@@ -56,7 +55,9 @@ def control_geojson(session: SessionDep, request: Request, date: DateQ = None,
 
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
-    d_from, d_to = parse_day("from", date_from), parse_day("to", date_to)
+    bounds = queries.date_bounds(session)
+    d_from = check_in_range("from", parse_day("from", date_from), bounds)
+    d_to = check_in_range("to", parse_day("to", date_to), bounds)
     if d_from and d_to and d_from > d_to:
         raise invalid("from", "is after 'to'")
     places = check_choices("place", place or [], set(session.exec(select(Place.id)).scalars()))
@@ -76,6 +77,20 @@ def events_json(session: SessionDep, request: Request,
     filters = _event_filters(session, date_from, date_to, place, side, type)
     rows = queries.events(session, include_proposed=parse_include(include), **filters)
     return {"count": len(rows), "events": rows}
+
+
+def get_event(session, event_id: str) -> dict:
+    ev = queries.event(session, event_id)
+    if ev is None:
+        raise HTTPException(status_code=404, detail=f"no event with id {event_id[:80]!r}")
+    return ev
+
+
+@router.get("/api/events/{event_id}", tags=["events"])
+def event_json(event_id: str, session: SessionDep) -> JSONResponse:
+    """One event: place, date and its precision, type, sides, source and quote; its page is /events/{id}."""
+    ev = get_event(session, event_id)
+    return JSONResponse(ev, headers={"Link": f'<{ev["page"]}>; rel="alternate"; type="text/html"'})
 
 
 def _csv_cell(value) -> str:
@@ -165,3 +180,34 @@ def source_json(article_id: str, session: SessionDep) -> JSONResponse:
                        for e in quotes],
         })
     return JSONResponse(body, headers={"Link": f'</sources/{article.id}>; rel="alternate"; type="text/html"'})
+
+
+_AREAS_CACHE: dict[tuple, dict] = {}
+
+
+@router.get("/api/areas.geojson", tags=["control"],
+            responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
+def areas_geojson(session: SessionDep, date: DateQ = None,
+                  include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+    """Approximate areas of control on `date`, derived from towns: Voronoi cells of the places, cut to
+    the land of their countries and to 50 km around each place, dissolved by holder (`group`:
+    reported, last_known, contested, unknown). Approximate by construction; the places are the record."""
+    from . import areas
+    from .share import data_version
+
+    day = parse_day("date", date)
+    proposed = parse_include(include)
+    bounds = queries.date_bounds(session)
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    day = day or bounds[1]
+    key = (data_version(session), day, proposed)
+    body = _AREAS_CACHE.get(key)
+    if body is None:
+        collection = queries.control_collection(session, day, include_proposed=proposed)
+        points = [tuple(f["geometry"]["coordinates"][:2]) for f in collection["features"]]
+        body = areas.areas(collection, areas.installed_land(points) if points else None)
+        if len(_AREAS_CACHE) > 64:
+            _AREAS_CACHE.clear()
+        _AREAS_CACHE[key] = body
+    return JSONResponse(body, media_type=GEOJSON)

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     # A place whose latest supporting report is older than this many days shows as "last known".
     stale_after_days: int = Field(default=3, ge=0, le=3650)
 
+    @property
+    def tiles_off(self) -> bool:
+        """TILE_URL=none (or empty): the offline basemap alone, no tile server."""
+        return self.tile_url.strip().lower() in ("", "none")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -10,19 +10,19 @@ import html
 from collections import OrderedDict
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import queries
+from . import basemap, queries, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
 from .models import Event, Place
-from .params import check_choices, invalid, parse_day, parse_float, parse_include, parse_int
+from .params import check_choices, check_in_range, invalid, parse_day, parse_float, parse_include, parse_int
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -63,9 +63,7 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if conflict is None or bounds is None:
         return {}
     start, end = bounds
-    day = parse_day("date", date_) or end
-    if not start <= day <= end:
-        raise invalid("date", f"must be between {start.isoformat()} and {end.isoformat()}")
+    day = check_in_range("date", parse_day("date", date_), bounds) or end
     if place:
         check_choices("place", [place], set(session.exec(select(Place.id)).scalars()))
     view = {"lat": parse_float("lat", lat, -90, 90), "lon": parse_float("lon", lon, -180, 180),
@@ -127,6 +125,22 @@ def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str
             "Every marker links to the source that says so.")
 
 
+def _print_sources(collection: dict, base: str) -> dict:
+    """The articles behind the day's markers, for the printed page: outlet, title, date, the
+    original's domain and our source page's URL (short and stable); baseline places are counted."""
+    articles: dict[str, dict] = {}
+    baseline = 0
+    for f in collection["features"]:
+        for src in f["properties"]["sources"]:
+            if src["id"] is None:
+                baseline += 1
+            elif src["id"] not in articles:
+                articles[src["id"]] = {**src, "domain": urlsplit(src["original_url"] or "").netloc,
+                                       "link": f"{base}/sources/{src['id']}"}
+    return {"articles": sorted(articles.values(), key=lambda a: (a["published"], a["outlet"])),
+            "baseline": baseline}
+
+
 def _map_attrs(request: Request, conflict, state: dict) -> dict:
     settings = request.app.state.settings
     attribution_url = OSM_COPYRIGHT if "openstreetmap" in (settings.tile_url + settings.tile_attribution).lower() else ""
@@ -135,7 +149,8 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "lat": state["lat"] if state["lat"] is not None else conflict.map_lat,
         "lon": state["lon"] if state["lon"] is not None else conflict.map_lon,
         "zoom": state["zoom"] if state["zoom"] is not None else conflict.map_zoom,
-        "tiles": settings.tile_url, "attribution": settings.tile_attribution,
+        "tiles": "" if settings.tiles_off else settings.tile_url, "attribution": settings.tile_attribution,
+        "basemap": "/basemap.geojson", "basemap_attribution": basemap.ATTRIBUTION,
         "attribution_url": attribution_url, "place": state["place"] or "",
         "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
     }
@@ -246,6 +261,8 @@ def _context(request: Request, session, state: dict) -> dict:
         "page_title": f"{conflict.title} — who held what on {short(day)}"
                       + (" (with unreviewed events)" if state["proposed"] else ""),
         "page_url": f"{base}/?{query}",
+        "preview_url": share.preview_url(base, state),
+        "oembed_url": share.oembed_link(base, f"{base}/?{query}"),
         "iframe": f'<iframe src="{html.escape(f"{base}/embed?{query}")}" '
                   f'title="{html.escape(conflict.title)} map" width="100%" height="480" '
                   'style="border:0" loading="lazy"></iframe>',
@@ -259,6 +276,20 @@ def sides_css(session: SessionDep) -> Response:
              for s in queries.sides(session) if SLUG.match(s.code) and COLOUR.match(s.colour)]
     return Response("\n".join(rules) + "\n", media_type="text/css",
                     headers={"Cache-Control": "public, max-age=60"})
+
+
+@router.get("/basemap.geojson")
+def basemap_geojson(request: Request, session: SessionDep) -> Response:
+    """Land, coastlines and borders of the data's region, from the npm-installed Natural Earth data."""
+    box = basemap.box_of_places(session)
+    if box is None:
+        return Response('{"detail":"no places loaded"}', status_code=404, media_type="application/json")
+    body = basemap.basemap_bytes(box)
+    if body is None:
+        return Response('{"detail":"the offline basemap is not installed: run `npm ci`"}',
+                        status_code=404, media_type="application/json")
+    return Response(body, media_type="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -275,6 +306,7 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     disputed = sorted((f["properties"] for f in ctx["collection"]["features"] if f["properties"]["conflicts"]),
                       key=lambda p: -(p["population"] or 0))
     ctx.update(changes=changes, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
+               print_sources=_print_sources(ctx["collection"], str(request.base_url).rstrip("/")),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])
@@ -320,3 +352,30 @@ def embed(request: Request, session: SessionDep, date: Param = None, place: Para
     ctx.update(show_slider=slider != "0", slider=slider or None,
                description=_description(state["conflict"], state["day"], ctx["legend"], 0))
     return _respond(request, "embed.html", ctx, ["hx_title", "embed_state"])
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(event_id: str, request: Request, session: SessionDep) -> Response:
+    """One event: place, date and precision, type, sides, the source's quote or summary, and
+    "on the map" to that day and place. Its JSON twin is /api/events/{id}."""
+    from .api import get_event
+
+    ev = get_event(session, event_id)
+    conflict = queries.conflict(session)
+    bounds = queries.date_bounds(session)
+    day = date.fromisoformat(ev["date"])
+    if bounds:  # an event dated before the range still opens the map, on its first day
+        day = min(max(day, bounds[0]), bounds[1])
+    proposed = ev["status"] == "proposed"
+    map_url = "/?" + urlencode({"date": day.isoformat(), "place": ev["place"]["id"],
+                                **({"include": "proposed"} if proposed else {})})
+    title = f"{ev['place']['name']}: {ev['type']} on {short(date.fromisoformat(ev['date']))}"
+    base = str(request.base_url).rstrip("/")
+    response = templates.TemplateResponse(request, "event.html", {
+        "conflict": conflict, "ev": ev, "words": words(date.fromisoformat(ev["date"])),
+        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else ""), "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
+        "page_url": base + ev["page"], "proposed": proposed,
+        "description": ev["summary"] or f"{ev['type']} at {ev['place']['name']}, reported by {ev['article']['outlet']}.",
+        "native": conflict.native_language if conflict else ""})
+    response.headers["Link"] = f'</api/events/{ev["page"].rsplit("/", 1)[1]}>; rel="alternate"; type="application/json"'
+    return response

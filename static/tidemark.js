@@ -98,6 +98,7 @@
         escapeHtml(code.dataset.title || 'Map') + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
     }
     if (open) open.href = '/?' + full;
+    if (byId('print-url')) byId('print-url').textContent = location.origin + '/?' + full;
     var toggle = byId('toggle-include');  /* the same view with unreviewed events, or without */
     if (toggle) {
       if (q.has('include')) q.delete('include'); else q.set('include', 'proposed');
@@ -117,6 +118,11 @@
       if (+list[i].dataset.changes > 0) return i;
     }
     return -1;
+  }
+
+  function fitBars() {  /* the number of days, for the CSS that lines the slider up with the bars */
+    var section = document.querySelector('.timeline');
+    if (section && byId('bars')) section.style.setProperty('--n', String(days().length || 1));
   }
 
   function updateTimeline(i) {
@@ -283,6 +289,9 @@
       li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
     li.append(originalLink(s));
+    if (s.event_id) {  /* the event's own page, /events/{id} */
+      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
+    }
     return li;
   }
 
@@ -326,7 +335,7 @@
   }
 
   function render(fc) {
-    var seen = new Set(), first = markers.size === 0;
+    var seen = new Set(), first = markers.size === 0, changed = false;
     colours = {}; names = {};
     (fc.sides || []).forEach(function (s) { colours[s.code] = s.colour; names[s.code] = s.short_name || s.name; });
     fc.features.forEach(function (f) {
@@ -334,7 +343,7 @@
       seen.add(p.id);
       features.set(p.id, f);
       var m = markers.get(p.id);
-      if (!m) m = addMarker(f);
+      if (!m) { m = addMarker(f); changed = true; }
       else { m.setStyle(style(p)); m.setRadius(radius(p)); }
       var path = m.getElement();
       if (path) {
@@ -349,15 +358,65 @@
       if (m.isPopupOpen()) m.getPopup().update();
     });
     markers.forEach(function (m, id) {
-      if (!seen.has(id)) { layer.removeLayer(m); markers.delete(id); features.delete(id); }
+      if (!seen.has(id)) { layer.removeLayer(m); markers.delete(id); features.delete(id); changed = true; }
     });
     if (first && box.dataset.fit && markers.size) {  /* small screen, no view in the URL */
       map.off('moveend', onMove);
       map.fitBounds(L.featureGroup(Array.from(markers.values())).getBounds(), { padding: [12, 12], animate: false });
       map.on('moveend', onMove);
     }
+    if (changed) declutter();
     box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
     box.removeAttribute('data-error');
+    showAreas(fc.date);
+  }
+
+  /* Approximate areas of control (derived from towns), an optional layer under the markers. */
+  var areasLayer = null, areasOn = false, areasDate = null;
+  function addAreasControl() {
+    if (!box.dataset.areasApi) return;
+    map.createPane('areas');
+    areasOn = box.dataset.areas === '1';
+    var control = L.control({ position: 'topright' });
+    control.onAdd = function () {
+      var input = el('input', { type: 'checkbox', id: 'areas-toggle' });
+      input.checked = areasOn;
+      input.addEventListener('change', function () {
+        areasOn = input.checked;
+        showAreas(box.dataset.date);
+      });
+      var label = el('label', { class: 'areas-toggle', for: 'areas-toggle' }, input,
+        el('span', { text: ' Areas' }), el('small', { text: ' approximate, derived from towns' }));
+      L.DomEvent.disableClickPropagation(label);
+      return label;
+    };
+    control.addTo(map);
+  }
+
+  function showAreas(date) {
+    if (!map || !box.dataset.areasApi) return;
+    if (!areasOn || !date) {
+      if (areasLayer) { map.removeLayer(areasLayer); areasLayer = null; areasDate = null; }
+      return;
+    }
+    if (areasDate === date && areasLayer) return;
+    var include = box.dataset.include || '';
+    fetch(box.dataset.areasApi + '?date=' + encodeURIComponent(date) + (include ? '&include=' + encodeURIComponent(include) : ''))
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (geo) {
+        if (!geo || !areasOn || box.dataset.date !== date) return;
+        var next = L.geoJSON(geo, {
+          pane: 'areas', interactive: false,
+          style: function (f) {
+            var p = f.properties || {};
+            return { className: 'area area-' + String(p.group), fillColor: p.colour || '#888888', stroke: false };
+          },
+        });
+        if (areasLayer) map.removeLayer(areasLayer);
+        areasLayer = next.addTo(map);
+        areasDate = date;
+        box.dataset.areasDate = date;
+      }).catch(function () {});
   }
 
   function fetchDay(date) {
@@ -422,6 +481,23 @@
     var z = map.getZoom();
     box.classList.remove('zl-1', 'zl-2', 'zl-3');
     box.classList.add(z <= 7 ? 'zl-1' : z === 8 ? 'zl-2' : 'zl-3');
+    declutter();
+  }
+
+  /* Labels never overlap: the most populous place keeps its label, a label that would cover
+     one already shown is hidden (class lh); recomputed on every zoom and when markers change. */
+  function declutter() {
+    var shown = [], pop = function (id) { var p = features.get(id).properties; return (p.population || 0) + (4 - rank(p)) * 1e7; };
+    var els = Array.from(markers.keys()).sort(function (a, b) { return pop(b) - pop(a); }).map(function (id) {
+      var t = markers.get(id).getTooltip(), e = t && t.getElement();
+      if (e) e.classList.remove('lh');
+      return e;
+    }).filter(Boolean);
+    els.map(function (e) { return e.getBoundingClientRect(); }).forEach(function (r, i) {
+      if (!r.width) return;
+      if (shown.some(function (o) { return r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top; })) els[i].classList.add('lh');
+      else shown.push(r);
+    });
   }
 
   function onMove() {
@@ -436,6 +512,46 @@
     var text = escapeHtml(box.dataset.attribution || '');
     var url = safeUrl(box.dataset.attributionUrl);
     return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
+  }
+
+  /* The offline basemap (Natural Earth land, coasts, borders) under everything; needs no internet. */
+  function addBasemap() {
+    var url = box.dataset.basemap;
+    if (!url || !window.fetch) return;
+    map.createPane('basemap');
+    fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+      if (!geo || !map) return;
+      L.geoJSON(geo, {
+        pane: 'basemap', interactive: false,
+        style: function (f) {
+          var kind = String(f.properties && f.properties.kind);
+          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+        },
+      }).addTo(map);
+      map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));
+      box.classList.add('has-basemap');
+    }).catch(function () { /* no basemap: tiles or the plain background remain */ });
+  }
+
+  /* Tiles from TILE_URL on top of the basemap; credited only once one has drawn, and a notice if none can. */
+  function addTiles() {
+    if (!box.dataset.tiles) return;
+    var tiles = L.tileLayer(box.dataset.tiles, { maxZoom: 18 }), loaded = 0, failed = 0, notice = null;
+    tiles.on('tileload', function () {
+      if (!loaded++) map.attributionControl.addAttribution(attribution());
+      if (notice) { notice.remove(); notice = null; }
+    });
+    tiles.on('tileerror', function () {
+      if (loaded || notice || ++failed < 2) return;
+      notice = L.control({ position: 'bottomleft' });
+      notice.onAdd = function () {
+        return el('div', { class: 'tile-notice', role: 'status',
+          text: box.dataset.basemap ? 'Map tiles could not be loaded; showing the offline basemap.'
+            : 'Map tiles could not be loaded (TILE_URL).' });
+      };
+      notice.addTo(map);
+    });
+    tiles.addTo(map);
   }
 
   /* The view the form asks for, or the conflict's default view from #map. */
@@ -454,7 +570,9 @@
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
-    L.tileLayer(box.dataset.tiles, { attribution: attribution(), maxZoom: 18 }).addTo(map);
+    addBasemap();
+    addTiles();
+    addAreasControl();
     layer = L.layerGroup().addTo(map);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });
@@ -465,9 +583,14 @@
     selected = null;
     var place = value('place');
     if (place) select(place);
+    fitBars();
     updateTimeline(currentIndex());
     updateLinks();
-    load(value('date') || box.dataset.date);
+    load(value('date') || box.dataset.day);
+    /* printing resizes the map: keep its centre and redraw */
+    var resize = function () { map.off('moveend', onMove); map.invalidateSize({ animate: false }); map.on('moveend', onMove); };
+    matchMedia('print').addEventListener('change', resize);
+    addEventListener('beforeprint', resize);
   }
 
   /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */
@@ -484,6 +607,7 @@
     map.on('moveend', onMove);
     var place = value('place') || null;
     if (place !== selected) { map.closePopup(); select(place); }
+    fitBars();
     updateTimeline(currentIndex());
     updateLinks();
     load(value('date'));

@@ -86,7 +86,7 @@ def test_dashboard_with_include_marks_and_keeps_it_everywhere(proposed_client):
         assert "include=proposed" in (attrs[link].get("href") or attrs[link].get("value")), link
     assert "embed?date=2024-12-06&amp;amp;place=salamiyah&amp;amp;include=proposed" in html  # the iframe snippet
     events = html.split('class="events"', 1)[1]
-    item = re.search(r'<li[^>]*>.*?data-place="salamiyah">Salamiyah</a> <em>capture</em>(.*?)</li>', events, re.S)
+    item = re.search(r'<li[^>]*>.*?data-place="salamiyah">Salamiyah</a> <a href="/events/[^"]+">capture</a>(.*?)</li>', events, re.S)
     assert item and "unreviewed</span>" in item.group(1)
     assert "dotted outline" in html  # the key explains the marker
     # the "what changed" list of the capture's day marks it, and its source
@@ -121,7 +121,7 @@ def test_embed_and_events_page_keep_include(proposed_client):
     assert hide["href"] == f"?date={DAY}&slider=0"
     r = proposed_client.get(f"/events?date={DAY}&include=proposed")
     assert r.headers["link"].startswith(f"</api/events.json?to={DAY}&include=proposed>")
-    assert "Salamiyah</a> <em>capture</em>" in r.text and "Hide them" in r.text
+    assert re.search(r'Salamiyah</a> <a href="/events/[^"]+">capture</a>', r.text) and "Hide them" in r.text
 
 
 def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server, side_colours, side_coalitions):
@@ -168,3 +168,13 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     wait_map(page, NEXT)
     assert fill_of(page, PLACE) == side_colours["gov"]
     assert page.locator("#map path.unrev").count() == 0 and page.locator(".badge").count() == 0
+
+
+def test_an_unreviewed_event_has_a_page_that_says_so_and_maps_with_include(proposed_client):
+    [ev] = proposed_client.get("/api/events.json?include=proposed&place=salamiyah").json()["events"]
+    assert ev["status"] == "proposed"
+    page = proposed_client.get(ev["page"])
+    assert page.status_code == 200 and badges(page.text) >= 1 and "not yet checked by a person" in page.text
+    on_map = next(a for t, a in tags(page.text) if a.get("id") == "on-map")
+    assert on_map["href"] == "/?date=2024-12-05&place=salamiyah&include=proposed"
+    assert proposed_client.get(f"/api/events/{ev['id']}").json()["status"] == "proposed"
