@@ -287,8 +287,11 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     day = state["day"]
     changes = _changes(session, ctx["collection"], day)
     ctx.update(_timeline(session, state))
-    disputed = sorted((f["properties"] for f in ctx["collection"]["features"] if f["properties"]["conflicts"]),
-                      key=lambda p: -(p["population"] or 0))
+    # The panel lists the disagreements of the last STALE_AFTER_DAYS days (older ones: in the popup and the API).
+    recent = (day - timedelta(days=ctx["collection"]["stale_after_days"])).isoformat()
+    disputed = sorted(({**f["properties"], "conflicts": [c for c in f["properties"]["conflicts"] if c["date"] >= recent]}
+                       for f in ctx["collection"]["features"]), key=lambda p: -(p["population"] or 0))
+    disputed = [p for p in disputed if p["conflicts"]]
     ctx.update(changes=changes, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))

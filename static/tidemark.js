@@ -229,40 +229,19 @@
     return 'Held by ' + holder + ' since ' + since;
   }
 
-  function ago(n) { return n === 0 ? 'the same day' : n === 1 ? '1 day earlier' : n + ' days earlier'; }
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
 
-  /* "Last reported 26 Nov, 12 days earlier": how old the claim is; "last known" past the threshold. */
+  /* How old the claim is ("Last reported 2 Dec 2024, 6 days earlier"), led by "Last known state." past the threshold. */
   function freshnessLine(p) {
     if (!p.last_report) return null;
-    var text = 'Last reported ' + day(p.last_report) + (p.status === 'baseline' ? ' (baseline reference)' : '') +
-      ', ' + ago(p.age_days);
-    if (p.freshness !== 'last_known') return el('p', { class: 'fresh mut', text: text });
-    return el('p', { class: 'fresh stale' }, el('b', { text: 'Last known state. ' }), text);
-  }
-
-  function trustLine(p) {
-    var n = p.corroboration || 0;
-    if (p.status === 'baseline') return el('p', { class: 'trust', text: 'Source: the baseline reference' });
-    if (n <= 1) return el('p', { class: 'trust flag', text: 'Single source: not yet corroborated' });
-    var agree = n + ' sources, ' + p.outlets + ' outlet' + (p.outlets === 1 ? '' : 's') + ', ' +
-      p.languages + ' language' + (p.languages === 1 ? '' : 's') + ' agree';
-    return el('p', { class: 'trust', text: agree });
-  }
-
-  function conflictLines(p) {
-    return (p.conflicts || []).map(function (c) {
-      return el('p', { class: 'conflict' }, el('b', { text: 'Reports disagree on ' + day(c.date) + ': ' }), c.text);
-    });
+    var stale = p.freshness === 'last_known';
+    return el('p', { class: stale ? 'fresh stale' : 'fresh mut' }, stale ? el('b', { text: 'Last known state. ' }) : null,
+      'Last reported ' + day(p.last_report) + (p.status === 'baseline' ? ' (baseline)' : '') + ', ' +
+      (p.age_days ? plural(p.age_days, 'day') + ' earlier' : 'the same day'));
   }
 
   function badge() {
     return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
-  }
-
-  function originalLink(s) {
-    var original = safeUrl(s.original_url);
-    return original && /^https?:/i.test(original) ?
-      el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }) : null;
   }
 
   /* An archived article (quote, highlighted on its source page), a cited report (our summary,
@@ -288,7 +267,10 @@
     } else {
       li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
-    li.append(originalLink(s));
+    var original = safeUrl(s.original_url);
+    if (original && /^https?:/i.test(original)) {
+      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
+    }
     if (s.event_id) {  /* the event's own page, /events/{id} */
       li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
     }
@@ -307,13 +289,18 @@
       p.population ? 'pop. ' + p.population.toLocaleString('en') : ''].filter(Boolean).join(' · ');
     var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '') +
       (p.freshness === 'last_known' ? ' lk' : '');
+    var n = p.corroboration || 0;
+    var trust = p.status === 'baseline' ? 'Source: the baseline reference' : n <= 1 ? 'Single source: not yet corroborated' :
+      plural(n, 'source') + ', ' + plural(p.outlets, 'outlet') + ', ' + plural(p.languages, 'language') + ' agree';
     var list = el('ol', { class: 'srcs' });
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
     var out = el('div', { class: 'pp' }, title,
       el('p', { class: 'mut', text: facts }),
       el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
-      freshnessLine(p), trustLine(p));
-    conflictLines(p).forEach(function (c) { out.append(c); });
+      freshnessLine(p), el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }));
+    (p.conflicts || []).forEach(function (c) {  /* reports that disagree, beside the derived state */
+      out.append(el('p', { class: 'conflict' }, el('b', { text: 'Reports disagree on ' + day(c.date) + ': ' }), c.text));
+    });
     if (p.proposed) out.append(el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person'));
     out.append(list);
     return out;
@@ -350,7 +337,6 @@
         path.setAttribute('data-place', p.id);
         path.setAttribute('data-status', p.status);
         path.setAttribute('data-side', p.side || '');
-        path.setAttribute('data-freshness', p.freshness || '');
         path.classList.toggle('last-known', p.freshness === 'last_known');
         path.classList.toggle('unrev', !!p.proposed);
         path.classList.toggle('sel', p.id === selected);

@@ -13,7 +13,7 @@ from .liveserver import CHROMIUM, ROOT, build_database, launch_browser, running_
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-BROWSER_FIXTURES = {"browser", "page", "live_server", "proposed_server", "reports_server"}
+BROWSER_FIXTURES = {"browser", "page", "live_server", "proposed_server", "small_server"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -101,9 +101,9 @@ def side_coalitions() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def reports_server(reports_data, tmp_path_factory) -> str:
-    """The bundled data plus the cited-report fixture (tests/report_fixture.py)."""
-    tmp = tmp_path_factory.mktemp("live-reports")
-    url = build_database(tmp / "tidemark.db", reports_data)
+def small_server(small_data, tmp_path_factory) -> str:
+    """A small made-up conflict (tests/small_conflict.py): cited reports, a disagreement."""
+    tmp = tmp_path_factory.mktemp("live-small")
+    url = build_database(tmp / "tidemark.db", small_data)
     with running_server(url, log=tmp / "uvicorn.log") as base:
         yield base

@@ -22,7 +22,7 @@ def open_popup(page, place: str, name: str):
 
 def marker_style(page, place: str) -> dict:
     return marker(page, place).evaluate("""p => ({
-        cls: p.getAttribute('class'), freshness: p.dataset.freshness,
+        cls: p.getAttribute('class'), freshness: p.classList.contains('last-known') ? 'last_known' : 'reported',
         dash: p.getAttribute('stroke-dasharray'), fillOpacity: +p.getAttribute('fill-opacity'),
         stroke: (p.getAttribute('stroke') || '').toLowerCase(), fill: (p.getAttribute('fill') || '').toLowerCase()})""")
 
@@ -46,11 +46,11 @@ def test_a_place_not_reported_for_days_is_drawn_and_described_as_last_known(page
     page.goto(f"{live_server}/?date={DAY}")
     wait_map(page, DAY)
     s = marker_style(page, stale["id"])
-    assert s["freshness"] == "last_known" and "last-known" in s["cls"].split()
+    assert s["freshness"] == "last_known"
     assert s["dash"] == "6 3" and s["fillOpacity"] < 0.3
     assert s["stroke"] == s["fill"] == side_colours[stale["side"]]  # the holder's colour, from data
     f = marker_style(page, fresh["id"])
-    assert f["freshness"] == "reported" and "last-known" not in f["cls"].split()
+    assert f["freshness"] == "reported"
     assert f["dash"] is None and f["fillOpacity"] > 0.9
     b = marker_style(page, baseline["id"])  # baseline only: last known too
     assert b["freshness"] == "last_known" and b["dash"] == "6 3"
@@ -71,25 +71,39 @@ def test_a_place_not_reported_for_days_is_drawn_and_described_as_last_known(page
     assert gov["last_known"] > 0
 
 
-def test_a_cited_report_and_a_disagreement_in_the_popup(page, reports_server):
-    day = "2024-12-05"
-    page.goto(f"{reports_server}/?date={day}&place=hama")
+def test_a_cited_report_and_a_disagreement_in_the_popup(page, small_server):
+    day = "2030-01-04"
+    page.goto(f"{small_server}/?date={day}&place=beta")
     wait_map(page, day)
     popup = page.locator(".leaflet-popup-content .pp")
     popup.wait_for()
     text = popup.inner_text()
-    assert "Reports disagree on 5 Dec 2024: 2 reports say held by HTS-led MOC / Opposition, 1 says contested" in text
+    assert "Reports disagree on 4 Jan 2030: 2 reports say held by Rebels, 1 says contested" in text
     assert "2 sources, 2 outlets, 2 languages agree" in text
+    assert "Last reported 4 Jan 2030, the same day" in text
     report = popup.locator("li.k-report").first
     assert "cited report — not archived here" in report.inner_text()
     assert report.locator("q").count() == 0  # no quote for a cited report: our summary
     assert report.locator("p.sum").inner_text().startswith("Example")
     assert report.locator("a.orig").get_attribute("href").startswith("https://example.")
     # The side panel lists the disagreement beside the state.
-    assert "2 reports say held by HTS-led MOC / Opposition, 1 says contested" in page.locator("#panel").inner_text()
+    assert "2 reports say held by Rebels, 1 says contested" in page.locator("#panel").inner_text()
     # The report's own page: metadata, our summary, the original link, no text.
     href = report.locator("a.src").get_attribute("href")
-    page.goto(reports_server + href)
+    page.goto(small_server + href)
     assert "Cited report — not archived here" in page.locator(".kind-note").inner_text()
     assert page.locator("article.article-text").count() == 0
     assert page.locator(f'[id="{href.split("#", 1)[1]}"]').count() == 1
+
+
+def test_an_archived_article_keeps_its_quote_beside_cited_reports(page, small_server):
+    day = "2030-01-12"
+    page.goto(f"{small_server}/?date={day}&place=alpha")
+    wait_map(page, day)
+    popup = page.locator(".leaflet-popup-content .pp")
+    popup.wait_for()
+    article = popup.locator("li.k-article")
+    assert article.locator("q").inner_text() == "Rebels captured Alpha on Thursday."
+    assert article.locator("a.src").get_attribute("href") == "/sources/art1#q-2030-01-03-alpha-capture-art1"
+    assert popup.locator("li.k-report").count() == 2
+    assert "3 sources, 3 outlets, 2 languages agree" in popup.inner_text()
