@@ -45,7 +45,7 @@ def test_hostile_names_stay_text(page, hostile_server):
     popup.wait_for()
     assert NAME in popup.locator("h3").inner_text()
     assert OUTLET in popup.inner_text()
-    report = popup.locator("li.k-report")
+    report = popup.locator("li.k-report", has_text="onerror=window.__xss=3")
     assert REPORT_OUTLET in report.inner_text() and REPORT_SUMMARY in report.inner_text()
     assert page.locator("#panel").inner_text().count("<img src=x") >= 1
     label = page.locator(".leaflet-tooltip.lbl", has_text="<img src=x")
