@@ -5,13 +5,15 @@ fixture of reports and events citing them (tests/conftest.py: FIXTURE_REPORTS).
 """
 import csv
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text as sa_text
 
 from app.config import ROOT
 from app.datafiles import SUMMARY_MAX, read_dataset
+from app.db import engine_for
 from app.loader import load_directory
 
 from report_fixture import BASELINE_REPORT_URL, FIXTURE_REPORTS, add_reports
@@ -140,9 +142,9 @@ def test_an_archived_article_still_needs_its_verbatim_quote(rcopy):
 
 def test_reports_are_stored_without_text(fresh_engine, reports_data):
     load_directory(reports_data, fresh_engine)
-    con = sqlite3.connect(fresh_engine.url.database)
-    rows = con.execute("select id, kind, text, summary, url, origin from article where kind='report'").fetchall()
-    con.close()
+    with fresh_engine.connect() as con:  # SQLite or PostgreSQL, as the fixture gives
+        rows = con.execute(sa_text("select id, kind, text, summary, url, origin from article "
+                                   "where kind='report'")).all()
     assert {r[0] for r in FIXTURE_REPORTS} <= {r[0] for r in rows}  # bundled data cites reports too
     for rid, kind, text, summary, url, origin in rows:
         assert text == "" and summary and len(summary) <= SUMMARY_MAX and url.startswith("https://")
@@ -161,9 +163,7 @@ def test_no_cited_report_in_a_loaded_database_stores_text(reports_client, client
 
 
 def test_archived_article_and_kind_columns_after_migration(fresh_engine):
-    con = sqlite3.connect(fresh_engine.url.database)
-    cols = {r[1] for r in con.execute("pragma table_info(article)")}
-    con.close()
+    cols = {c["name"] for c in sa_inspect(fresh_engine).get_columns("article")}
     assert {"kind", "summary", "text"} <= cols
 
 
@@ -233,11 +233,12 @@ def test_the_migrations_match_the_models(fresh_engine):
 
 
 def test_a_bundled_database_stores_no_report_text(db_url):
-    con = sqlite3.connect(db_url.removeprefix("sqlite:///"))
-    bad = con.execute("select id from article where kind = 'report' and (text != '' or length(summary) > ?)",
-                      (SUMMARY_MAX,)).fetchall()
-    kinds = {k for (k,) in con.execute("select distinct kind from article")}
-    con.close()
+    engine = engine_for(db_url)  # SQLite or PostgreSQL, as the fixture gives
+    with engine.connect() as con:
+        bad = con.execute(sa_text("select id from article where kind = 'report' and (text != '' or length(summary) > :n)"),
+                          {"n": SUMMARY_MAX}).all()
+        kinds = {k for (k,) in con.execute(sa_text("select distinct kind from article"))}
+    engine.dispose()
     assert bad == [] and kinds <= {"article", "report"}
 
 
@@ -251,7 +252,6 @@ def test_ingested_articles_are_archived_articles(fresh_engine, tmp_path):
     path = tmp_path / "salamiyah.txt"
     path.write_text("Rebels captured the town of Salamiyah on Thursday.\n", encoding="utf-8")
     ingest_paths([path], fresh_engine, resources_for(str(ROOT / "data")), published=date(2024, 12, 6))
-    con = sqlite3.connect(fresh_engine.url.database)
-    rows = con.execute("select kind, summary, text from article where origin = 'ingest'").fetchall()
-    con.close()
+    with fresh_engine.connect() as con:
+        rows = con.execute(sa_text("select kind, summary, text from article where origin = 'ingest'")).all()
     assert [(k, s) for k, s, _ in rows] == [("article", "")] and rows[0][2].startswith("Rebels captured")
