@@ -29,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(assets_router)
 templates.env.globals["static_url"] = static_url
 templates.env.filters["short_iso"] = lambda iso: short(date.fromisoformat(iso))
+templates.env.filters["day_month"] = lambda iso: f"{date.fromisoformat(iso):%-d %b}"
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
