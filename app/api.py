@@ -59,7 +59,7 @@ def healthz(session: SessionDep) -> dict:
 @router.get("/api/control.geojson", tags=["control"], response_class=GeoJSONResponse,
             response_model=ControlCollection,
             responses={503: {"model": UnavailableBody, "description": "no data loaded yet"}})
-def control_geojson(session: SessionDep, date: DateQ = None, include: IncludeQ = None):
+def control_geojson(session: SessionDep, request: Request, date: DateQ = None, include: IncludeQ = None):
     """Who controls each place on `date` (default: the latest date), with the sources that say so."""
     day = parse_day("date", date, allow_empty=False)
     proposed = parse_include(include, allow_empty=False)
@@ -67,7 +67,8 @@ def control_geojson(session: SessionDep, date: DateQ = None, include: IncludeQ =
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
     day = check_in_range("date", day, bounds) or bounds[1]
-    body = queries.control_collection(session, day, include_proposed=proposed)
+    body = queries.control_collection(session, day, include_proposed=proposed,
+                                      stale_after_days=request.app.state.settings.stale_after_days)
     return JSONResponse(body, media_type=GEOJSON,
                         headers={"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
                                          'rel="alternate"; type="text/html"'})

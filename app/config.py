@@ -3,6 +3,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,8 @@ class Settings(BaseSettings):
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = '© OpenStreetMap contributors'
     data_dir: Path = ROOT / "data"
+    # A place whose latest supporting report is older than this many days shows as "last known".
+    stale_after_days: int = Field(default=3, ge=0, le=3650)
 
     @property
     def tiles_off(self) -> bool:

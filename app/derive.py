@@ -120,7 +120,10 @@ def _corroborates(current: State, new: State) -> bool:
     return (current.status == new.status == "held" and current.coalition == new.coalition)
 
 
-def _most_named(sides: list[str | None]) -> str | None:
+def most_named(sides: list[str | None]) -> str | None:
+    """The side named most often (the latest named on a tie); None for no sides."""
+    if not sides:
+        return None
     counts: dict[str | None, int] = {}
     for s in sides:
         counts[s] = counts.get(s, 0) + 1
@@ -149,7 +152,7 @@ def derive_periods(baseline: Iterable[BaselineState], events: Iterable[ControlEv
             current.articles.append(ev.article)
             current.named_sides.append(new.side)
             if new.status == "held":
-                current.state = replace(current.state, side=_most_named(current.named_sides))
+                current.state = replace(current.state, side=most_named(current.named_sides))
             continue
         if current is not None and current.valid_from == ev.date and current.state.status != "baseline":
             # A stronger claim on the same day replaces the day's weaker state.

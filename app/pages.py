@@ -28,6 +28,8 @@ from .templating import templates
 router = APIRouter(include_in_schema=False)
 router.include_router(assets_router)
 templates.env.globals["static_url"] = static_url
+templates.env.filters["short_iso"] = lambda iso: short(date.fromisoformat(iso))
+templates.env.filters["day_month"] = lambda iso: f"{date.fromisoformat(iso):%-d %b}"
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
@@ -100,22 +102,28 @@ def _query(state: dict) -> str:
 
 
 def _legend(collection: dict) -> list[dict]:
-    rows = [dict(s) for s in collection["sides"] if s["count"]]
+    """Per side: places reported held (`count`) and places only last known held (`last_known`)."""
+    rows = [dict(s) for s in collection["sides"] if s["count"] or s["last_known"]]
     st = collection.get("statuses") or {}
-    if st.get("contested"):
+    if st.get("contested") or st.get("contested_last_known"):
         rows.append({"code": "contested", "short_name": "Contested", "colour": None, "count": st["contested"],
+                     "last_known": st.get("contested_last_known", 0),
                      "name": "Contested: fighting inside; holder and challenger shown"})
-    if st.get("withdrawn"):
+    if st.get("withdrawn") or st.get("withdrawn_last_known"):
         rows.append({"code": "withdrawn", "short_name": "No holder named", "colour": None, "count": st["withdrawn"],
+                     "last_known": st.get("withdrawn_last_known", 0),
                      "name": "Government withdrew; no new holder named"})
     return rows
 
 
 def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str:
-    held = ", ".join(f"{row['short_name']} {row['count']}" for row in legend)
+    held = ", ".join(f"{row['short_name']} {row['count']}" for row in legend if row["count"]) or "none reported"
+    last_known = sum(row.get("last_known", 0) for row in legend)
+    if last_known:
+        held += f"; {last_known} more place{'s' if last_known != 1 else ''} last known"
     change = f"{n_changes} control change{'s' if n_changes != 1 else ''} that day. " if n_changes else ""
     return (f"Who held which town in the {conflict.title} on {words(day)}: {held}. {change}"
-            "Every marker links to the article and the sentence that says so.")
+            "Every marker links to the source that says so.")
 
 
 def _map_attrs(request: Request, conflict, state: dict) -> dict:
@@ -222,7 +230,8 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
-    collection = queries.control_collection(session, day, include_proposed=state["proposed"])
+    collection = queries.control_collection(session, day, include_proposed=state["proposed"],
+                                            stale_after_days=request.app.state.settings.stale_after_days)
     legend = _legend(collection)
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
@@ -279,7 +288,12 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     day = state["day"]
     changes = _changes(session, ctx["collection"], day)
     ctx.update(_timeline(session, state))
-    ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
+    # The panel lists the disagreements of the last STALE_AFTER_DAYS days (older ones: in the popup and the API).
+    recent = (day - timedelta(days=ctx["collection"]["stale_after_days"])).isoformat()
+    disputed = sorted(({**f["properties"], "conflicts": [c for c in f["properties"]["conflicts"] if c["date"] >= recent]}
+                       for f in ctx["collection"]["features"]), key=lambda p: -(p["population"] or 0))
+    disputed = [p for p in disputed if p["conflicts"]]
+    ctx.update(changes=changes, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])

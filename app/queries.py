@@ -9,6 +9,8 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
+from . import derive
+from .config import get_settings
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent, Place,
                      Side)
 
@@ -117,15 +119,86 @@ def _chunks(items: list, size: int = 500):
         yield items[i:i + size]
 
 
-def control_collection(session: Session, day: date, include_proposed: bool = False) -> dict:
-    """GeoJSON FeatureCollection of who controls each known place on `day`."""
+CONFLICT_WINDOW_STATUSES = {"accepted": ("accepted",), "proposed": ("accepted", "proposed")}
+
+
+def _conflicts(rows, coalition_of: dict[str, str], side_by: dict) -> list[dict]:
+    """Days on which the sources about one place disagree, newest first.
+
+    Each source says one thing per day: its strongest claim, as the derivation reads a day
+    (held, by a side, over contested: an entry or clashes inside). Sides of one coalition
+    agree, as in the derivation. A withdrawal naming no new holder says nothing against a
+    report of who took the place, so it is no claim here. A day on which sources make two or
+    more different claims is a conflict."""
+    if len(rows) < 2:
+        return []
+    strongest: dict[tuple, tuple] = {}  # (day, source) -> (rank, event id, claim, event)
+    for r in sorted(rows, key=lambda r: r.id):
+        if r.type == "entry" or r.control == "contested":
+            claim, rank = ("contested",), 1
+        elif r.control:
+            claim, rank = ("held", coalition_of.get(r.control, r.control)), 2
+        else:
+            continue
+        key = (r.date, r.article_id)
+        if key not in strongest or rank >= strongest[key][0]:
+            strongest[key] = (rank, claim, r)
+    by_day: dict[date, dict[tuple, list]] = {}
+    for (day, _), (_, claim, r) in strongest.items():
+        by_day.setdefault(day, {}).setdefault(claim, []).append(r)
+    out = []
+    for day in sorted(by_day, reverse=True):
+        claims = by_day[day]
+        if len(claims) < 2:
+            continue
+        listed = []
+        for claim, evs in claims.items():
+            if claim[0] == "held":
+                named = Counter(e.control for e in evs)
+                label = "held by " + " / ".join(
+                    side_by[code].short_name if code in side_by else code
+                    for code, _ in sorted(named.items(), key=lambda kv: (-kv[1], kv[0])))
+            else:
+                label = "contested"
+            listed.append({"status": claim[0], "sides": sorted({e.control for e in evs}) if claim[0] == "held" else [],
+                           "label": label, "sources": len({e.article_id for e in evs}),
+                           "event_ids": sorted(e.id for e in evs)})
+        listed.sort(key=lambda c: (-c["sources"], c["label"]))
+        parts = []
+        for i, c in enumerate(listed):
+            n, verb = c["sources"], "say" if c["sources"] != 1 else "says"
+            parts.append(f"{n} report{'s' if n != 1 else ''} {verb} {c['label']}" if i == 0
+                         else f"{n} {verb} {c['label']}")
+        out.append({"date": day.isoformat(), "claims": listed, "text": ", ".join(parts)})
+    return out
+
+
+def _agreement(sources: list[dict]) -> dict:
+    """How many sources, outlets and languages the listed sources are."""
+    return {"corroboration": len({s["id"] for s in sources}),
+            "outlets": len({s["outlet"] for s in sources}),
+            "languages": len({s["language"] for s in sources if s["language"]})}
+
+
+def control_collection(session: Session, day: date, include_proposed: bool = False,
+                       stale_after_days: int | None = None) -> dict:
+    """GeoJSON FeatureCollection of who controls each known place on `day`.
+
+    Only what was reported by `day` counts: a period's corroborating events dated later are
+    neither listed nor counted, nor do they choose the side shown. `freshness` is `reported`
+    when the latest supporting report is at most `stale_after_days` old, else `last_known`
+    (always for a place known only from the baseline)."""
+    if stale_after_days is None:  # callers without the app's settings: the environment's
+        stale_after_days = get_settings().stale_after_days
     c = conflict(session)
     layer = "proposed" if include_proposed else "accepted"
     periods = periods_on(session, day, layer)
     side_rows = sides(session)
     side_by = {s.code: s for s in side_rows}
+    coalition_of = {s.code: s.coalition for s in side_rows}
     place_by, baseline_by = {}, {}
-    sources_by: dict[int, list[dict]] = defaultdict(list)
+    rows_by: dict[int, list] = defaultdict(list)
+    claims_by: dict[str, list] = defaultdict(list)
     for chunk in _chunks(periods):
         ids = [p.place_id for p in chunk]
         place_by.update((r.id, r) for r in session.execute(
@@ -135,29 +208,58 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
             baseline_by.update((r.place_id, r) for r in session.execute(
                 select(BaselineEntry.place_id, BaselineEntry.date, BaselineEntry.reference_url,
                        BaselineEntry.note).where(BaselineEntry.place_id.in_(base_ids))))
-        event_periods = [p.id for p in chunk if p.status != "baseline"]
+        event_periods = [p for p in chunk if p.status != "baseline"]
         if event_periods:
             rows = session.execute(
                 select(PeriodEvent.period_id, *SOURCE_COLUMNS)
                 .join(Event, Event.id == PeriodEvent.event_id)
                 .join(Article, Article.id == Event.article_id)
-                .where(PeriodEvent.period_id.in_(event_periods))
+                .where(PeriodEvent.period_id.in_([p.id for p in event_periods]), Event.date <= day)
                 .order_by(Event.date, Article.published, Event.id))
             for row in rows:
-                sources_by[row.period_id].append(_event_source(row))
+                rows_by[row.period_id].append(row)
+            # Every claim about these places since their period began: to show disagreements.
+            # (The status is checked here, not in SQL: SQLite would then scan by status.)
+            statuses = CONFLICT_WINDOW_STATUSES[layer]
+            for r in session.execute(
+                    select(Event.id, Event.place_id, Event.date, Event.type, Event.control,
+                           Event.article_id, Event.status)
+                    .join(ControlPeriod, ControlPeriod.place_id == Event.place_id)
+                    .where(ControlPeriod.id.in_([p.id for p in event_periods]),
+                           Event.date >= ControlPeriod.valid_from, Event.date <= day,
+                           or_(Event.control.is_not(None), Event.type == "entry"))):
+                if r.status in statuses:
+                    claims_by[r.place_id].append(r)
     reports = reports_by_url(session, (b.reference_url for b in baseline_by.values()))
     language = c.native_language if c else ""
     features = []
-    counts: Counter[str] = Counter()
+    reported: Counter[str] = Counter()
+    last_known: Counter[str] = Counter()
     for p in periods:
         place = place_by[p.place_id]
-        holder = side_by.get(p.side) if p.side else None
-        challenger = side_by.get(p.challenger) if p.challenger else None
-        sources = sources_by.get(p.id, [])
+        side = p.side
+        rows = rows_by.get(p.id, [])
+        if p.status == "held" and len({r.control for r in rows}) > 1:
+            # The side most of the reports so far name (the latest on a tie), as derive does.
+            ordered = sorted(rows, key=lambda r: (r.date, r.id))
+            side = derive.most_named([r.control for r in ordered if r.control]) or side
+        elif p.status == "held" and rows and rows[0].control:
+            side = rows[0].control
+        sources = [_event_source(r) for r in rows]
+        last_report = max((r.date for r in rows), default=p.valid_from)
         if p.status == "baseline" and p.place_id in baseline_by:
             entry = baseline_by[p.place_id]
             sources = [_baseline_source(entry, reports.get(entry.reference_url))]
-        counts[p.coalition if p.status in ("contested", "withdrawn") else (p.side or "unknown")] += 1
+            last_report = entry.date
+        age = (day - last_report).days
+        freshness = "last_known" if p.status == "baseline" or age > stale_after_days else "reported"
+        holder = side_by.get(side) if side else None
+        challenger = side_by.get(p.challenger) if p.challenger else None
+        key = p.coalition if p.status in ("contested", "withdrawn") else (side or "unknown")
+        (reported if freshness == "reported" else last_known)[key] += 1
+        agreement = _agreement(sources) if p.status != "baseline" else {
+            "corroboration": 1, "outlets": 1, "languages": 1 if sources and sources[0]["language"] else 0}
+        conflicts = _conflicts(claims_by.get(p.place_id, ()), coalition_of, side_by)
         features.append({
             "type": "Feature",
             "id": place.id,
@@ -167,7 +269,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
                 "native_name": place.names.get(language, "") if language else "",
                 "kind": place.kind, "population": place.population,
                 "governorate": place.governorate,
-                "side": p.side, "side_name": holder.name if holder else
+                "side": side, "side_name": holder.name if holder else
                 ("No holder named" if p.status == "withdrawn" else "Unknown"),
                 "colour": holder.colour if holder else None,
                 "coalition": p.coalition, "status": p.status,
@@ -177,8 +279,12 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
                 "previous_side": p.previous_side,
                 "since": p.valid_from.isoformat(),
                 "until": p.valid_to.isoformat() if p.valid_to else None,
-                "corroboration": p.corroboration,
-                "single_source": p.corroboration <= 1,
+                **agreement,
+                "single_source": agreement["corroboration"] <= 1,
+                "last_report": last_report.isoformat(),
+                "age_days": age,
+                "freshness": freshness,
+                "conflicts": conflicts,
                 "proposed": any(s["status"] == "proposed" for s in sources),
                 "sources": sources,
             },
@@ -188,12 +294,16 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         "type": "FeatureCollection",
         "date": day.isoformat(),
         "layer": layer,
+        "stale_after_days": stale_after_days,
         "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
         "conflict": {"id": c.id, "title": c.title} if c else None,
         "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
-                   "colour": s.colour, "coalition": s.coalition, "count": counts.get(s.code, 0)}
+                   "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
+                   "reported": reported.get(s.code, 0), "last_known": last_known.get(s.code, 0)}
                   for s in side_rows],
-        "statuses": {"contested": counts.get("contested", 0), "withdrawn": counts.get("unknown", 0)},
+        "statuses": {"contested": reported.get("contested", 0), "withdrawn": reported.get("unknown", 0),
+                     "contested_last_known": last_known.get("contested", 0),
+                     "withdrawn_last_known": last_known.get("unknown", 0)},
         "features": features,
     }
 

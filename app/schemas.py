@@ -44,21 +44,39 @@ class UnavailableBody(Open):
 # --- GeoJSON ------------------------------------------------------------------------------
 
 class ControlSource(Open):
-    """One source behind a marker: an article quote (`id` set) or a baseline reference (`id` null)."""
+    """One source behind a marker: an archived article with its quote, a cited report (our summary,
+    no quote) or the baseline reference (`id` null; its note as summary)."""
     id: str | None
+    kind: Literal["article", "report", "baseline"] | None = None
+    report_id: str | None = Field(default=None, description="baseline: the cited report with the reference's URL")
     title: str
     outlet: str | None = None
     language: str | None = None
     published: date | None = None
     url: str = Field(description="`/sources/{id}#q-{event_id}`, or the reference URL of a baseline")
     original_url: str | None = None
-    quote: str | None = None
+    quote: str | None = Field(default=None, description="only for an archived article")
     event_id: str | None = None
     event_type: str | None = None
     event_date: date | None = None
     date_precision: str | None = None
     summary: str | None = None
     status: str | None = None
+
+
+class ConflictClaim(Open):
+    status: Literal["held", "contested"]
+    sides: list[str]
+    label: str
+    sources: int = Field(ge=1)
+    event_ids: list[str]
+
+
+class Conflict(Open):
+    """Sources that disagree about a place on one day (each source counted once, its strongest claim)."""
+    date: date
+    text: str = Field(description='e.g. "2 reports say held by HTS-led MOC, 1 says contested"')
+    claims: list[ConflictClaim]
 
 
 class ControlProperties(Open):
@@ -80,8 +98,14 @@ class ControlProperties(Open):
     previous_side: str | None = None
     since: date
     until: date | None = None
-    corroboration: int = Field(ge=0)
+    corroboration: int = Field(ge=0, description="distinct sources reported up to the date")
+    outlets: int = Field(ge=0)
+    languages: int = Field(ge=0)
     single_source: bool
+    last_report: date = Field(description="latest date, up to the date, of the reports behind the state")
+    age_days: int = Field(ge=0)
+    freshness: Literal["reported", "last_known"]
+    conflicts: list[Conflict]
     proposed: bool
     sources: list[ControlSource]
 
@@ -109,7 +133,9 @@ class SideCount(Open):
     short_name: str
     colour: str
     coalition: str
-    count: int = Field(ge=0, description="places this side holds that day")
+    count: int = Field(ge=0, description="places reported held by this side that day (= reported)")
+    reported: int = Field(ge=0)
+    last_known: int = Field(ge=0, description="places only last known held (baseline, or no recent report)")
 
 
 class ControlCollection(Open):
@@ -118,6 +144,7 @@ class ControlCollection(Open):
     date: date
     layer: Literal["accepted", "proposed"]
     range: DateRange | None
+    stale_after_days: int = Field(ge=0)
     sides: list[SideCount]
     statuses: dict[str, int]
     features: list[ControlFeature]
@@ -164,8 +191,21 @@ class SourceQuote(Open):
     status: str
 
 
+class SourceEvent(Open):
+    event_id: str
+    url: str
+    date: date
+    place: str
+    type: str
+    control: str | None = None
+    summary: str
+    status: str
+
+
 class SourceArticle(Open):
+    """An archived article (text, quotes) or a cited report (summary, events; no text)."""
     id: str
+    kind: Literal["article", "report"] = "article"
     title: str
     outlet: str
     language: str
@@ -173,5 +213,7 @@ class SourceArticle(Open):
     published_precision: str
     original_url: str | None
     url: str
-    text: str
-    quotes: list[SourceQuote]
+    text: str | None = None
+    quotes: list[SourceQuote] | None = None
+    summary: str | None = None
+    events: list[SourceEvent] | None = None

@@ -195,17 +195,19 @@
   }
 
   function style(p) {
-    var fill = p.colour || '#9aa0a6';
+    var fill = p.colour || '#9aa0a6', stale = p.freshness === 'last_known';
     var s = { radius: radius(p), color: '#ffffff', weight: 1.5, opacity: 1, fillColor: fill,
       fillOpacity: 0.92, dashArray: null };
-    if (p.status === 'baseline') {  /* known only from the baseline reference: weaker */
-      s.color = fill; s.weight = 1; s.opacity = 0.8; s.fillOpacity = 0.3;
-    } else if (p.status === 'contested') {  /* holder inside, challenger as a dashed ring */
+    if (p.status === 'contested') {  /* holder inside, challenger as a dashed ring */
       s.color = p.challenger_colour || '#222222'; s.weight = 3; s.dashArray = '4 3';
       s.fillColor = p.colour || '#dddddd';
+      if (stale) s.fillOpacity = 0.35;
     } else if (p.status === 'withdrawn') {  /* left, no holder named */
       s.color = colours[p.previous_side] || '#666666'; s.weight = 2; s.dashArray = '2 3';
       s.fillColor = '#ffffff'; s.fillOpacity = 0.7;
+      if (stale) s.opacity = 0.6;
+    } else if (stale) {  /* last known (baseline only, or no report for days): hollow, long dashes */
+      s.color = fill; s.weight = 2; s.opacity = 0.95; s.fillOpacity = 0.18; s.dashArray = '6 3';
     }
     if (p.proposed) {  /* rests on an unreviewed event: a dotted outline */
       if (p.status !== 'contested' && p.status !== 'withdrawn') s.color = '#1c2329';
@@ -227,14 +229,19 @@
     return 'Held by ' + holder + ' since ' + since;
   }
 
-  function badge() {
-    return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
+  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
+
+  /* How old the claim is ("Last reported 2 Dec 2024, 6 days earlier"), led by "Last known state." past the threshold. */
+  function freshnessLine(p) {
+    if (!p.last_report) return null;
+    var stale = p.freshness === 'last_known';
+    return el('p', { class: stale ? 'fresh stale' : 'fresh mut' }, stale ? el('b', { text: 'Last known state. ' }) : null,
+      'Last reported ' + day(p.last_report) + (p.status === 'baseline' ? ' (baseline)' : '') + ', ' +
+      (p.age_days ? plural(p.age_days, 'day') + ' earlier' : 'the same day'));
   }
 
-  function originalLink(s) {
-    var original = safeUrl(s.original_url);
-    return original && /^https?:/i.test(original) ?
-      el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }) : null;
+  function badge() {
+    return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
   }
 
   /* An archived article (quote, highlighted on its source page), a cited report (our summary,
@@ -260,7 +267,10 @@
     } else {
       li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
-    li.append(originalLink(s));
+    var original = safeUrl(s.original_url);
+    if (original && /^https?:/i.test(original)) {
+      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
+    }
     if (s.event_id) {  /* the event's own page, /events/{id} */
       li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
     }
@@ -277,18 +287,23 @@
     }
     var facts = [p.kind, p.governorate ? p.governorate + ' governorate' : '',
       p.population ? 'pop. ' + p.population.toLocaleString('en') : ''].filter(Boolean).join(' · ');
-    var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '');
+    var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '') +
+      (p.freshness === 'last_known' ? ' lk' : '');
     var n = p.corroboration || 0;
-    var trust = p.status === 'baseline' ? 'Source: the baseline reference' :
-      n <= 1 ? 'Single source: not yet corroborated' : n + ' sources agree';
+    var trust = p.status === 'baseline' ? 'Source: the baseline reference' : n <= 1 ? 'Single source: not yet corroborated' :
+      plural(n, 'source') + ', ' + plural(p.outlets, 'outlet') + ', ' + plural(p.languages, 'language') + ' agree';
     var list = el('ol', { class: 'srcs' });
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
-    return el('div', { class: 'pp' }, title,
+    var out = el('div', { class: 'pp' }, title,
       el('p', { class: 'mut', text: facts }),
       el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
-      el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }),
-      p.proposed ? el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person') : null,
-      list);
+      freshnessLine(p), el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }));
+    (p.conflicts || []).forEach(function (c) {  /* reports that disagree, beside the derived state */
+      out.append(el('p', { class: 'conflict' }, el('b', { text: 'Reports disagree on ' + day(c.date) + ': ' }), c.text));
+    });
+    if (p.proposed) out.append(el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person'));
+    out.append(list);
+    return out;
   }
 
   function addMarker(f) {
@@ -322,6 +337,7 @@
         path.setAttribute('data-place', p.id);
         path.setAttribute('data-status', p.status);
         path.setAttribute('data-side', p.side || '');
+        path.classList.toggle('last-known', p.freshness === 'last_known');
         path.classList.toggle('unrev', !!p.proposed);
         path.classList.toggle('sel', p.id === selected);
       }

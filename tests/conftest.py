@@ -91,3 +91,21 @@ def reports_client(tmp_path_factory, reports_data) -> TestClient:
     app = create_app(Settings(database_url=f"sqlite:///{path}", assets="local"))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def small_data(tmp_path_factory) -> Path:
+    """A small made-up conflict (tests/small_conflict.py) whose facts do not move with data/."""
+    from small_conflict import write_small_conflict
+    return write_small_conflict(tmp_path_factory.mktemp("small") / "data")
+
+
+@pytest.fixture(scope="session")
+def small_client(tmp_path_factory, small_data) -> TestClient:
+    path = tmp_path_factory.mktemp("sdb") / "tidemark.db"
+    engine = engine_for(f"sqlite:///{path}")
+    migrate(engine)
+    load_directory(small_data, engine)
+    app = create_app(Settings(database_url=f"sqlite:///{path}", assets="local"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c

@@ -16,6 +16,8 @@ FIXTURE_REPORTS = [
     ("examplewire-20241205-hama-fighting", "Example Daily", "[our title] Fighting in Hama",
      "https://example.com/daily/hama", "2024-12-05", "fr",
      "Says fighting was still going on inside Hama on 5 December.", ""),
+    ("examplepost-20241206-hama", "Example Post", "Opposition holds Hama", "https://example.org/post/hama",
+     "2024-12-06", "en", "Says opposition fighters held Hama city on 6 December.", ""),
     ("exampleref-20241126-idlib", "Example Reference", "Who holds Idlib", BASELINE_REPORT_URL,
      "2024-11-20", "tr", "Says Idlib city has been held by the HTS-led command since 2015.", ""),
 ]
@@ -27,6 +29,12 @@ FIXTURE_EVENTS = [
      "examplenews-ar-20241205-hama", "", "Example News Arabic says the opposition took Hama."),
     ("2024-12-05-hama-clashes-exampledaily", "2024-12-05", "day", "hama", "clashes", "moc", "contested",
      "examplewire-20241205-hama-fighting", "", "Example Daily says fighting went on inside Hama."),
+    # The same Arabic report also tells of the entry before the capture: its strongest claim
+    # that day is the capture, so it does not disagree with itself.
+    ("2024-12-05-hama-entry-examplenews-ar", "2024-12-05", "day", "hama", "entry", "opp", "contested",
+     "examplenews-ar-20241205-hama", "", "Example News Arabic says opposition fighters first entered Hama."),
+    ("2024-12-06-hama-capture-examplepost", "2024-12-06", "day", "hama", "capture", "opp", "opp",
+     "examplepost-20241206-hama", "", "Example Post says the opposition held Hama."),
 ]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text as sa_text
 
 from app.config import ROOT
 from app.datafiles import SUMMARY_MAX, read_dataset
+from app.db import engine_for
 from app.loader import load_directory
 
 from report_fixture import BASELINE_REPORT_URL, FIXTURE_REPORTS, add_reports
@@ -46,7 +47,7 @@ def test_fixture_loads_reports_and_events_citing_them(reports_data):
     assert errors == []
     assert {r[0] for r in FIXTURE_REPORTS} <= {r["id"] for r in ds.reports}  # bundled data cites reports too
     cited = [e for e in ds.events if e["article_id"].startswith("example")]
-    assert len(cited) == 3
+    assert len(cited) == 5
     assert all(e["quote"] == "" and e["quote_start"] == e["quote_end"] == 0 and e["summary"] for e in cited)
 
 
@@ -95,10 +96,10 @@ def test_bad_report_rows_are_reported_by_file_and_line(rcopy):
     assert f"{path}:3: published:" in joined
     assert f"{path}:4: summary must be one line of at most {SUMMARY_MAX} characters" in joined
     assert f"{path}:5: id 'c4ddbf82e4232d97' is already used by" in joined
-    assert f"{path}:6: id 'examplewire-20241205-hama' is already used by {path}:2" in joined
-    assert f"{path}:7: id 'Bad_Id' must be a slug" in joined
-    assert f"{path}:7: language 'english' must be an ISO 639-1 code" in joined
-    assert f"{path}:7: summary is required" in joined
+    assert f"{path}:7: id 'examplewire-20241205-hama' is already used by {path}:2" in joined
+    assert f"{path}:8: id 'Bad_Id' must be a slug" in joined
+    assert f"{path}:8: language 'english' must be an ISO 639-1 code" in joined
+    assert f"{path}:8: summary is required" in joined
 
 
 def test_report_ids_must_be_unique_across_files(rcopy):
@@ -201,7 +202,8 @@ def test_report_source_page_and_json_twin(reports_client):
     assert f'</api/sources/{rid}>' in page.headers["link"]
     body = reports_client.get(f"/api/sources/{rid}").json()
     assert body["kind"] == "report" and body["original_url"] == "https://example.net/ar/hama"
-    assert [e["event_id"] for e in body["events"]] == ["2024-12-05-hama-capture-examplenews-ar"]
+    assert [e["event_id"] for e in body["events"]] == ["2024-12-05-hama-capture-examplenews-ar",
+                                                      "2024-12-05-hama-entry-examplenews-ar"]
 
 
 def test_events_exports_carry_the_source_kind(reports_client):
@@ -217,3 +219,39 @@ def test_events_exports_carry_the_source_kind(reports_client):
     assert row["source_url"] == "https://example.org/wire/hama"
     assert {"event_date", "time_precision", "event_type", "actor1", "location", "latitude",
             "longitude", "geo_precision", "source", "notes"} <= set(rows[0])
+
+
+def test_the_migrations_match_the_models(fresh_engine):
+    """Migration 0002 adds exactly what the models declare (article.kind, article.summary)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with fresh_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_a_bundled_database_stores_no_report_text(db_url):
+    engine = engine_for(db_url)  # SQLite or PostgreSQL, as the fixture gives
+    with engine.connect() as con:
+        bad = con.execute(sa_text("select id from article where kind = 'report' and (text != '' or length(summary) > :n)"),
+                          {"n": SUMMARY_MAX}).all()
+        kinds = {k for (k,) in con.execute(sa_text("select distinct kind from article"))}
+    engine.dispose()
+    assert bad == [] and kinds <= {"article", "report"}
+
+
+def test_ingested_articles_are_archived_articles(fresh_engine, tmp_path):
+    from datetime import date
+
+    from app.extract.ingest import ingest_paths
+    from app.extract.resources import resources_for
+
+    load_directory(ROOT / "data", fresh_engine)
+    path = tmp_path / "salamiyah.txt"
+    path.write_text("Rebels captured the town of Salamiyah on Thursday.\n", encoding="utf-8")
+    ingest_paths([path], fresh_engine, resources_for(str(ROOT / "data")), published=date(2024, 12, 6))
+    with fresh_engine.connect() as con:
+        rows = con.execute(sa_text("select kind, summary, text from article where origin = 'ingest'")).all()
+    assert [(k, s) for k, s, _ in rows] == [("article", "")] and rows[0][2].startswith("Rebels captured")

@@ -13,7 +13,7 @@ from .liveserver import CHROMIUM, ROOT, build_database, launch_browser, running_
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-BROWSER_FIXTURES = {"browser", "page", "live_server", "proposed_server"}
+BROWSER_FIXTURES = {"browser", "page", "live_server", "proposed_server", "small_server"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -98,3 +98,12 @@ def side_colours() -> dict[str, str]:
 def side_coalitions() -> dict[str, str]:
     with open(ROOT / "data" / "sides.csv", encoding="utf-8") as f:
         return {row["code"]: row["coalition"] for row in csv.DictReader(f)}
+
+
+@pytest.fixture(scope="session")
+def small_server(small_data, tmp_path_factory) -> str:
+    """A small made-up conflict (tests/small_conflict.py): cited reports, a disagreement."""
+    tmp = tmp_path_factory.mktemp("live-small")
+    url = build_database(tmp / "tidemark.db", small_data)
+    with running_server(url, log=tmp / "uvicorn.log") as base:
+        yield base
