@@ -104,11 +104,11 @@ def legend_rows(collection: dict) -> list[tuple[str | None, str, str]]:
     """(colour, label, count text) for each side holding places, then contested and withdrawn."""
     rows = []
     for side in collection.get("sides", []):
-        count = side.get("count", 0)
+        reported, last_known = side.get("reported"), side.get("last_known")
+        count = (reported or 0) + (last_known or 0) if reported is not None else side.get("count", 0)
         if not count:
             continue
-        reported, last_known = side.get("reported"), side.get("last_known")
-        text = f"{reported} reported, {last_known} last known" if reported is not None and last_known else str(count)
+        text = f"{reported} reported, {last_known} last known" if last_known else f"{reported or count} reported"
         rows.append((side.get("colour"), side.get("short_name") or side.get("name") or "", text))
     statuses = collection.get("statuses") or {}
     if statuses.get("contested"):

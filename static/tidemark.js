@@ -99,6 +99,12 @@
     }
     if (open) open.href = '/?' + full;
     if (byId('print-url')) byId('print-url').textContent = location.origin + '/?' + full;
+    var png = byId('share-png');  /* the day's share card, drawn by the server */
+    if (png) {
+      var p = new URLSearchParams({ date: full.get('date') || '' });
+      if (full.get('include')) p.set('include', full.get('include'));
+      png.href = '/preview.png?' + p;
+    }
     var toggle = byId('toggle-include');  /* the same view with unreviewed events, or without */
     if (toggle) {
       if (q.has('include')) q.delete('include'); else q.set('include', 'proposed');

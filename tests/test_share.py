@@ -100,3 +100,11 @@ def test_oembed_errors_follow_the_spec(client):
         assert client.get("/oembed", params={"url": url}).status_code == 404, url
     tiny = client.get("/oembed", params={"url": "http://testserver/", "maxwidth": "50"})
     assert tiny.status_code == 404
+
+
+def test_share_box_downloads_the_days_card(client):
+    page = client.get("/", params={"date": "2024-12-05"}).text
+    href = re.search(r'<a id="share-png" href="([^"]+)" download>', page).group(1).replace("&amp;", "&")
+    assert urlsplit(href).path == "/preview.png" and parse_qs(urlsplit(href).query) == {"date": ["2024-12-05"]}
+    r = client.get(href.replace("http://testserver", ""))
+    assert r.status_code == 200 and _png(r.content).size == (1200, 630)
