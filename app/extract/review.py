@@ -178,12 +178,14 @@ def read_key(prompt: str) -> str:
     import termios
     import tty
 
-    sys.stdout.write(prompt + " ")
-    sys.stdout.flush()
     fd = sys.stdin.fileno()
     old = termios.tcgetattr(fd)
     try:
-        tty.setcbreak(fd)
+        # cbreak before the prompt shows, and without flushing: a key pressed as soon as the
+        # prompt appears is neither lost nor left waiting for Enter
+        tty.setcbreak(fd, termios.TCSANOW)
+        sys.stdout.write(prompt + " ")
+        sys.stdout.flush()
         ch = sys.stdin.read(1)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
