@@ -33,7 +33,7 @@ templates.env.filters["day_month"] = lambda iso: f"{date.fromisoformat(iso):%-d 
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
-PANEL_EVENTS = 15  # events rendered with the page; the rest load when scrolled to (bounded page weight)
+PANEL_EVENTS = 10  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
 IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
