@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from . import queries
+from . import i18n, queries
 from .api import get_article
 from .db import SessionDep
 from .templating import templates
@@ -20,6 +20,7 @@ def text_direction(language: str) -> str:
 @router.get("/sources/{article_id}", response_class=HTMLResponse, tags=["sources"])
 def source_page(article_id: str, request: Request, session: SessionDep):
     """HTML view of one source; its JSON twin is /api/sources/{id}."""
+    lang = i18n.use(request)[1]
     article = get_article(session, article_id)
     quotes = queries.article_quotes(session, article.id)
     if article.kind == "report":
@@ -33,6 +34,8 @@ def source_page(article_id: str, request: Request, session: SessionDep):
         "quotes": quotes,
         "places": {p.id: p for p in queries.places_by_id(session, {e.place_id for e in quotes})},
         "direction": text_direction(article.language),
+        "lq": f"?lang={lang}" if lang else "",
     })
+    response.headers["Vary"] = "Accept-Language"
     response.headers["Link"] = f'</api/sources/{article.id}>; rel="alternate"; type="application/json"'
     return response

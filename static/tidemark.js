@@ -13,8 +13,16 @@
   var map = null, layer = null, box = null, token = 0, selected = null, timer = null, playPushed = false;
   var replaceNext = false, playing = false;  /* the history mode of the next panel request */
   var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {};
-  var languages = null;
-  try { languages = new Intl.DisplayNames(['en'], { type: 'language' }); } catch (e) { /* old browser */ }
+  var languages = null, I18N = {}, LANG = 'en', LOC = 'en';
+
+  /* The interface's strings: English here; another language's from #map's data-i18n (the page
+     sends that catalogue only when it is not English). T('Held by {0}', x) fills the {n}. */
+  function T(s) {
+    var a = arguments;
+    return (I18N[s] || s).replace(/\{(\d)\}/g, function (m, i) { return a[+i + 1]; });
+  }
+
+  function nm(p) { return (p.names && p.names[LANG]) || p.name; }  /* the place's name in the interface language */
 
   /* ---- small helpers ---------------------------------------------------- */
 
@@ -37,8 +45,9 @@
     return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;
   }
 
-  function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 */
+  function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 (another language: its locale's long date) */
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || '');
+    if (m && LANG !== 'en') return new Intl.DateTimeFormat(LOC, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(m[0] + 'T00:00Z'));
     return m ? (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1] : '';
   }
 
@@ -93,9 +102,12 @@
     full.delete('slider');
     var link = byId('share-link'), code = byId('share-embed'), open = byId('open-full');
     if (link) link.value = location.origin + '/?' + full;
+    document.querySelectorAll('.langs a').forEach(function (a) { full.set('lang', a.hreflang); a.href = '?' + full; });
+    full.delete('lang');
+    if (q.has('lang')) full.set('lang', q.get('lang'));
     if (code) {
       code.value = '<iframe src="' + escapeHtml(location.origin + '/embed?' + full) + '" title="' +
-        escapeHtml(code.dataset.title || 'Map') + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
+        escapeHtml(code.dataset.title || T('Map')) + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
     }
     if (open) open.href = '/?' + full;
     if (byId('print-url')) byId('print-url').textContent = location.origin + '/?' + full;
@@ -169,7 +181,7 @@
       button.setAttribute('aria-pressed', on ? 'true' : 'false');
       button.firstChild.textContent = on ? '❚❚' : '▶';
       var label = button.querySelector('.wide');
-      if (label) label.textContent = on ? ' Pause' : ' Play';
+      if (label) label.textContent = ' ' + (on ? T('Pause') : T('Play'));
     }
     if (!on || !s) return;
     timer = setInterval(function () {
@@ -215,26 +227,26 @@
   }
 
   function statusLine(p) {
-    var since = day(p.since), holder = names[p.side] || p.side_name;
-    if (p.status === 'baseline') return 'Held by ' + holder + ' at the start (' + since + ')';
+    var since = day(p.since), holder = names[p.side] || p.side_name, other = T('another side'), gov = T('Government forces');
+    if (p.status === 'baseline') return T('Held by {0} at the start ({1})', holder, since);
     if (p.status === 'contested') {
-      return 'Contested since ' + since + ': ' + (names[p.challenger] || p.challenger_name || 'another side') +
-        ' entered' + (p.side ? '; ' + holder + ' still present' : '');
+      return T('Contested since {0}: {1} entered', since, names[p.challenger] || p.challenger_name || other) +
+        (p.side ? T('; {0} still present', holder) : '');
     }
     if (p.status === 'withdrawn') {
-      return (names[p.previous_side] || 'Government forces') + ' withdrew on ' + since + '; no new holder named';
+      return T('{0} withdrew on {1}; no new holder named', names[p.previous_side] || gov, since);
     }
-    return 'Held by ' + holder + ' since ' + since;
+    return T('Held by {0} since {1}', holder, since);
   }
 
   function badge() {
-    return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
+    return el('span', { class: 'badge', title: T('proposed by the extractor; not yet checked by a person'), text: T('unreviewed') });
   }
 
   function originalLink(s) {
     var original = safeUrl(s.original_url);
     return original && /^https?:/i.test(original) ?
-      el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }) : null;
+      el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: T('original') + ' ↗' }) : null;
   }
 
   /* An archived article (quote, highlighted on its source page), a cited report (our summary,
@@ -243,7 +255,7 @@
     var li = el('li', { class: 'k-' + (s.kind || 'article') });
     var href = safeUrl(s.url), meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
     if (s.kind === 'baseline' || s.id === null) {
-      li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: 'Baseline reference: ' + s.outlet }));
+      li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: T('Baseline reference: {0}', s.outlet) }));
       if (meta) li.append(' ', el('span', { class: 'mut', text: meta }));
       if (s.summary) li.append(el('p', { class: 'sum', text: snippet(s.summary, 200) }));
       return li;
@@ -252,17 +264,18 @@
     if (s.status === 'proposed') li.append(' ', badge());
     li.append(' ', el('span', { class: 'mut', text: meta }));
     if (s.date_precision && s.date_precision !== 'day') {
-      li.append(' ', el('abbr', { class: 'flag', title: 'date known only to the ' + s.date_precision, text: '±' + s.date_precision }));
+      var known = 'date known only to the ' + s.date_precision;  /* a whole msgid: see app/i18n.py VOCABULARY */
+      li.append(' ', el('abbr', { class: 'flag', title: T(known), text: '±' + T(s.date_precision) }));
     }
     if (s.kind === 'report') {
-      li.append(el('span', { class: 'kind', text: 'cited report — not archived here' }));
+      li.append(el('span', { class: 'kind', text: T('cited report — not archived here') }));
       li.append(el('p', { class: 'sum', text: snippet(s.summary, 220) }));
     } else {
       li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
     li.append(originalLink(s));
     if (s.event_id) {  /* the event's own page, /events/{id} */
-      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
+      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: T('event') }));
     }
     return li;
   }
@@ -271,23 +284,24 @@
     var f = features.get(id);
     if (!f) return el('div', { text: '' });
     var p = f.properties, external = !!box.dataset.embed;
-    var title = el('h3', null, el('span', { text: p.name }));
-    if (p.native_name && p.native_name !== p.name) {
+    var title = el('h3', null, el('span', { text: nm(p) }));
+    if (nm(p) !== p.name) title.append(' ', el('span', { class: 'nat', lang: 'en', dir: 'auto', text: p.name }));
+    else if (p.native_name && p.native_name !== p.name) {
       title.append(' ', el('span', { class: 'nat', lang: box.dataset.native || null, dir: 'auto', text: p.native_name }));
     }
-    var facts = [p.kind, p.governorate ? p.governorate + ' governorate' : '',
-      p.population ? 'pop. ' + p.population.toLocaleString('en') : ''].filter(Boolean).join(' · ');
+    var facts = [T(p.kind), p.governorate ? T('{0} governorate', p.governorate) : '',
+      p.population ? T('pop. {0}', p.population.toLocaleString(LOC)) : ''].filter(Boolean).join(' · ');
     var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '');
     var n = p.corroboration || 0;
-    var trust = p.status === 'baseline' ? 'Source: the baseline reference' :
-      n <= 1 ? 'Single source: not yet corroborated' : n + ' sources agree';
+    var trust = p.status === 'baseline' ? T('Source: the baseline reference') :
+      n <= 1 ? T('Single source: not yet corroborated') : T('{0} sources agree', n.toLocaleString(LOC));
     var list = el('ol', { class: 'srcs' });
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
     return el('div', { class: 'pp' }, title,
       el('p', { class: 'mut', text: facts }),
       el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
       el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }),
-      p.proposed ? el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person') : null,
+      p.proposed ? el('p', { class: 'unrev' }, badge(), ' ' + T('rests on an event not yet checked by a person')) : null,
       list);
   }
 
@@ -297,7 +311,7 @@
     var width = Math.max(180, Math.min(320, box.clientWidth - 70));  /* fits a 375 px phone */
     m.bindPopup(function () { return popupContent(id); },
       { maxWidth: width, minWidth: Math.min(220, width), autoPanPadding: [12, 12] });
-    m.bindTooltip(document.createTextNode(p.name), { permanent: true, direction: 'right', offset: [radius(p), 0],
+    m.bindTooltip(document.createTextNode(nm(p)), { permanent: true, direction: 'right', offset: [radius(p), 0],
       className: 'lbl r' + rank(p), interactive: false });
     m.on('popupopen', function () { select(id); });
     m.on('popupclose', function () { if (selected === id) select(null); });
@@ -356,7 +370,7 @@
         showAreas(box.dataset.date);
       });
       var label = el('label', { class: 'areas-toggle', for: 'areas-toggle' }, input,
-        el('span', { text: ' Areas' }), el('small', { text: ' approximate, derived from towns' }));
+        el('span', { text: ' ' + T('Areas') }), el('small', { text: ' ' + T('approximate, derived from towns') }));
       L.DomEvent.disableClickPropagation(label);
       return label;
     };
@@ -418,7 +432,7 @@
       if (selected && markers.has(selected) && !markers.get(selected).isPopupOpen()) markers.get(selected).openPopup();
       setTimeout(function () { prefetchAround(date); }, 50);
     }).catch(function (err) {
-      if (mine === token) box.setAttribute('data-error', 'The map data for ' + day(date) + ' could not be loaded (' + err.message + ').');
+      if (mine === token) box.setAttribute('data-error', T('The map data for {0} could not be loaded ({1}).', day(date), err.message));
     });
   }
 
@@ -516,8 +530,8 @@
       notice = L.control({ position: 'bottomleft' });
       notice.onAdd = function () {
         return el('div', { class: 'tile-notice', role: 'status',
-          text: box.dataset.basemap ? 'Map tiles could not be loaded; showing the offline basemap.'
-            : 'Map tiles could not be loaded (TILE_URL).' });
+          text: box.dataset.basemap ? T('Map tiles could not be loaded; showing the offline basemap.')
+            : T('Map tiles could not be loaded (TILE_URL).') });
       };
       notice.addTo(map);
     });
@@ -538,6 +552,11 @@
     box = byId('map');
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
+    if (box.dataset.i18n) {
+      try { I18N = JSON.parse(box.dataset.i18n); } catch (e) { I18N = {}; }
+      LOC = box.dataset.locale || document.documentElement.lang; LANG = document.documentElement.lang;
+    }
+    try { languages = new Intl.DisplayNames([LOC], { type: 'language' }); } catch (e) { /* old browser */ }
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
     addBasemap();
@@ -604,7 +623,7 @@
     var copy = t.closest('[data-copy]');
     if (copy) {
       var source = byId(copy.dataset.copy), status = document.querySelector('.share .copied');
-      var done = function () { if (status) status.textContent = 'Copied.'; };
+      var done = function () { if (status) status.textContent = T('Copied.'); };
       source.select();
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(source.value).then(done, function () { document.execCommand('copy'); done(); });
