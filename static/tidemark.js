@@ -13,16 +13,17 @@
   var map = null, layer = null, box = null, token = 0, selected = null, timer = null, playPushed = false;
   var replaceNext = false, playing = false;  /* the history mode of the next panel request */
   var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {};
-  var languages = null, I18N = {}, LANG = 'en', LOC = 'en';
+  var X = window.tidemarkI18n || { strings: {}, lang: 'en', loc: 'en' }, LOC = X.loc, languages = null;
+  try { languages = new Intl.DisplayNames([LOC], { type: 'language' }); } catch (e) { /* old browser */ }
 
-  /* The interface's strings: English here; another language's from #map's data-i18n (the page
-     sends that catalogue only when it is not English). T('Held by {0}', x) fills the {n}. */
+  /* The interface's strings: English here; another language's from static/i18n.js (loaded only
+     for it). T('Held by {0}', x) fills the {n}. */
   function T(s) {
     var a = arguments;
-    return (I18N[s] || s).replace(/\{(\d)\}/g, function (m, i) { return a[+i + 1]; });
+    return (X.strings[s] || s).replace(/\{(\d)\}/g, function (m, i) { return a[+i + 1]; });
   }
 
-  function nm(p) { return (p.names && p.names[LANG]) || p.name; }  /* the place's name in the interface language */
+  function nm(p) { return (p.names && p.names[X.lang]) || p.name; }  /* the place's name in the interface language */
 
   /* ---- small helpers ---------------------------------------------------- */
 
@@ -47,7 +48,7 @@
 
   function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 (another language: its locale's long date) */
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || '');
-    if (m && LANG !== 'en') return new Intl.DateTimeFormat(LOC, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(m[0] + 'T00:00Z'));
+    if (m && X.day) return X.day(m[0]);
     return m ? (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1] : '';
   }
 
@@ -102,9 +103,6 @@
     full.delete('slider');
     var link = byId('share-link'), code = byId('share-embed'), open = byId('open-full');
     if (link) link.value = location.origin + '/?' + full;
-    document.querySelectorAll('.langs a').forEach(function (a) { full.set('lang', a.hreflang); a.href = '?' + full; });
-    full.delete('lang');
-    if (q.has('lang')) full.set('lang', q.get('lang'));
     if (code) {
       code.value = '<iframe src="' + escapeHtml(location.origin + '/embed?' + full) + '" title="' +
         escapeHtml(code.dataset.title || T('Map')) + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
@@ -116,6 +114,7 @@
       if (q.has('include')) q.delete('include'); else q.set('include', 'proposed');
       toggle.href = location.pathname + '?' + q;
     }
+    document.querySelectorAll('.langs a').forEach(function (a) { full.set('lang', a.hreflang); a.search = full; });
   }
 
   /* ---- the timeline ------------------------------------------------------ */
@@ -284,10 +283,10 @@
     var f = features.get(id);
     if (!f) return el('div', { text: '' });
     var p = f.properties, external = !!box.dataset.embed;
-    var title = el('h3', null, el('span', { text: nm(p) }));
-    if (nm(p) !== p.name) title.append(' ', el('span', { class: 'nat', lang: 'en', dir: 'auto', text: p.name }));
-    else if (p.native_name && p.native_name !== p.name) {
-      title.append(' ', el('span', { class: 'nat', lang: box.dataset.native || null, dir: 'auto', text: p.native_name }));
+    var first = nm(p), second = first !== p.name ? p.name : p.native_name;
+    var title = el('h3', null, el('span', { text: first }));
+    if (second && second !== first) {
+      title.append(' ', el('span', { class: 'nat', lang: second === p.name ? 'en' : box.dataset.native || null, dir: 'auto', text: second }));
     }
     var facts = [T(p.kind), p.governorate ? T('{0} governorate', p.governorate) : '',
       p.population ? T('pop. {0}', p.population.toLocaleString(LOC)) : ''].filter(Boolean).join(' · ');
@@ -552,11 +551,6 @@
     box = byId('map');
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
-    if (box.dataset.i18n) {
-      try { I18N = JSON.parse(box.dataset.i18n); } catch (e) { I18N = {}; }
-      LOC = box.dataset.locale || document.documentElement.lang; LANG = document.documentElement.lang;
-    }
-    try { languages = new Intl.DisplayNames([LOC], { type: 'language' }); } catch (e) { /* old browser */ }
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
     addBasemap();
