@@ -23,7 +23,7 @@
     return (X.strings[s] || s).replace(/\{(\d)\}/g, function (m, i) { return a[+i + 1]; });
   }
 
-  function nm(p) { return (p.names && p.names[X.lang]) || p.name; }  /* the place's name in the interface language */
+  function nm(p) { return (X.lang !== 'en' && p.names && p.names[X.lang]) || p.name; }  /* the place's name in the interface language */
 
   /* ---- small helpers ---------------------------------------------------- */
 
