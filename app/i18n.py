@@ -153,6 +153,12 @@ def date_short(day, lang: str | None = None) -> str:
     return format_date(day, "long", locale=lang)
 
 
+def date_long(day, lang: str | None = None) -> str:
+    """'7 December 2024' in English; CLDR's long date in the others."""
+    lang = lang or current()
+    return f"{day.day} {day:%B %Y}" if lang == DEFAULT else format_date(day, "long", locale=lang)
+
+
 def number(n, lang: str | None = None) -> str:
     """A count in the locale's default digits and grouping (CLDR's default for ar is Latin digits)."""
     lang = lang or current()
@@ -165,18 +171,22 @@ def numbering(lang: str | None = None) -> str:
         else "latn"
 
 
-def place_name(p: dict, lang: str | None = None) -> str:
-    """A place's name in the interface language when `names` has it, else its English name."""
+def _field(p, key: str):
+    return p.get(key) if isinstance(p, dict) else getattr(p, key, None)
+
+
+def place_name(p, lang: str | None = None) -> str:
+    """A place's name (a dict or a Place) in the interface language when `names` has it, else its English name."""
     lang = lang or current()
-    names = p.get("names") or {}
-    return (names.get(lang) if lang != DEFAULT else None) or p.get("name") or ""
+    names = _field(p, "names") or {}
+    return (names.get(lang) if lang != DEFAULT else None) or _field(p, "name") or ""
 
 
 def second_name(p: dict, lang: str | None = None) -> str:
     """The name shown beside it: the English name when the first is another language's, else the
     conflict's native name (empty when it is the same)."""
     first = place_name(p, lang)
-    other = p.get("name", "") if first != p.get("name") else p.get("native_name") or ""
+    other = _field(p, "name") or "" if first != _field(p, "name") else _field(p, "native_name") or ""
     return "" if other == first else other
 
 
@@ -208,7 +218,8 @@ def install(env) -> None:
     helpers for place names, numbers and the language."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(pname=place_name, pname2=second_name, num=number, ui_lang=current, ui_dir=direction)
+    env.globals.update(pname=place_name, pname2=second_name, num=number, ui_lang=current, ui_dir=direction,
+                       date_short=date_short, date_long=date_long)
 
 
 def N_(message: str) -> str:

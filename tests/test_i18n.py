@@ -78,7 +78,7 @@ def _html_tag(text: str) -> str:
     return re.search(r"<html[^>]*>", text).group(0)
 
 
-@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/events/2024-12-07-homs-clashes-c4dd"])
+@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/events/2024-12-07-homs-clashes-c4dd", "/sources/06a945a22a1cf9b6"])
 def test_lang_param_gives_arabic_rtl(client, path):
     sep = "&" if "?" in path else "?"
     r = client.get(f"{path}{sep}lang=ar")
@@ -155,3 +155,10 @@ def test_english_page_unchanged_by_default(client):
     rest = re.sub(r'<(a|link) [^>]*hreflang="ar"[^>]*>', "", page)
     assert "&amp;lang=" not in rest and "?lang=" not in rest  # no language in the English page's links
     assert '<a href="?date=2024-12-07&amp;lang=ar" hreflang="ar" lang="ar">العربية</a>' in page
+
+
+def test_source_page_in_arabic_keeps_lang(client):
+    page = client.get("/sources/06a945a22a1cf9b6?lang=ar").text
+    assert "تاريخ النشر" in page and "Published" not in page
+    assert 'href="/?lang=ar"' in page
+    assert re.search(r'href="/events/[^"]+\?lang=ar">الحدث</a>', page)
