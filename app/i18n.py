@@ -35,7 +35,7 @@ from .params import invalid
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 DEFAULT = "en"
-JS_FILES = ("static/tidemark.js",)  # their T("…") strings go to the browser, for non-English pages only
+JS_FILES = ("static/tidemark.js", "static/compare.js")  # their T("…") strings go to the browser, for non-English pages only
 LANG = re.compile(r"^[a-z]{2,3}$")
 log = logging.getLogger(__name__)
 

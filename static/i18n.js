@@ -3,7 +3,7 @@
    (data-locale, e.g. ar-u-nu-latn: CLDR's default digits for Arabic are Latin). */
 (function () {
   'use strict';
-  var box = document.getElementById('map'), d = box ? box.dataset : {};
+  var box = document.getElementById('map') || document.getElementById('cmp-map'), d = box ? box.dataset : {};
   var loc = d.locale || document.documentElement.lang, strings = {};
   try { strings = JSON.parse(d.i18n || '{}'); } catch (e) { /* English, then */ }
   var format = new Intl.DateTimeFormat(loc, { dateStyle: 'long', timeZone: 'UTC' });

@@ -23,7 +23,7 @@ def _catalogue():
 
 def _extracted() -> set[str]:
     """Every msgid of the code as it is now, extracted as README's commands do (babel.cfg)."""
-    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("static/tidemark.js", "javascript")]
+    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("static/tidemark.js", "javascript"), ("static/compare.js", "javascript")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "T": None}
     ids = set()
     for _file, _line, msg, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords):
