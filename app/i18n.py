@@ -233,5 +233,6 @@ VOCABULARY = (
     N_("protest"), N_("defection"), N_("other"),
     N_("city"), N_("town"), N_("village"), N_("base"), N_("airport"), N_("crossing"), N_("region"),
     N_("day"), N_("week"), N_("month"),
+    N_("held"), N_("baseline"), N_("withdrawn"), N_("contested"),
     N_("date known only to the day"), N_("date known only to the week"), N_("date known only to the month"),
 )

@@ -78,11 +78,12 @@ def _html_tag(text: str) -> str:
     return re.search(r"<html[^>]*>", text).group(0)
 
 
-@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/events/2024-12-07-homs-clashes-c4dd", "/sources/06a945a22a1cf9b6"])
+@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/table", "/events/2024-12-07-homs-clashes-c4dd",
+                                  "/sources/06a945a22a1cf9b6", "/sources/no-such-source"])
 def test_lang_param_gives_arabic_rtl(client, path):
     sep = "&" if "?" in path else "?"
     r = client.get(f"{path}{sep}lang=ar")
-    assert r.status_code == 200, r.text[:300]
+    assert r.status_code == (404 if "no-such" in path else 200), r.text[:300]
     assert _html_tag(r.text) == '<html lang="ar" dir="rtl">'
     assert "/static/rtl.css" in r.text
     assert "Accept-Language" in r.headers["vary"]
@@ -100,7 +101,7 @@ def test_accept_language_chooses_when_lang_absent(client):
     assert _html_tag(client.get("/?lang=ar", headers={"Accept-Language": "en"}).text).startswith('<html lang="ar"')
 
 
-@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/sources/x"])
+@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/table", "/sources/x"])
 @pytest.mark.parametrize("bad", ["fr", "AR", "ar-SY", "<b>", "x" * 200])
 def test_bad_lang_is_422_naming_it(client, path, bad):
     r = client.get(path, params={"lang": bad})
