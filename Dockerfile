@@ -31,7 +31,9 @@ COPY templates ./templates
 COPY static ./static
 COPY data ./data
 # Byte-compiled here: the runtime user cannot write __pycache__ beside the code.
-RUN /opt/venv/bin/python -m compileall -q app migrations
+# The interface's translations: app/locale/*/LC_MESSAGES/messages.po -> .mo (README, "Languages").
+RUN /opt/venv/bin/pybabel -q compile -d app/locale -D messages \
+ && /opt/venv/bin/python -m compileall -q app migrations
 
 # ---- final stage: the base, the environment and the code; no pip, no build tools ----
 FROM ${BASE}

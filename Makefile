@@ -6,7 +6,7 @@ PORT   ?= 8000
 ASSETS ?= cdn
 export PORT ASSETS
 
-.PHONY: run test install install-test npm load serve bench eval bench-extract bench-load clean
+.PHONY: run test install install-test catalogues npm load serve bench eval bench-extract bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,15 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(MAKE) --no-print-directory catalogues
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(MAKE) --no-print-directory catalogues
+
+# The interface's translations: app/locale/<lang>/LC_MESSAGES/messages.po -> .mo (README, "Languages").
+catalogues:
+	$(BIN)/pybabel -q compile -d app/locale -D messages
 
 npm:
 	@test ! -f package.json || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import queries
+from . import i18n, queries
 from .api import FromQ, IncludeQ, ToQ
 from .assets import asset_tags
 from .db import SessionDep
@@ -64,7 +64,7 @@ def comparison(session, d_from: date, d_to: date, proposed: bool) -> dict:
         place = after.get(pid) or before.get(pid)
         feature = next((f for f in after_collection["features"] if f["properties"]["id"] == pid), None)
         rows.append({
-            "place": {"id": pid, "name": place["name"], "native_name": place.get("native_name", ""),
+            "place": {"id": pid, "name": place["name"], "names": place.get("names") or {}, "native_name": place.get("native_name", ""),
                       "lat": feature["geometry"]["coordinates"][1] if feature else None,
                       "lon": feature["geometry"]["coordinates"][0] if feature else None},
             "from": _brief(before.get(pid)), "to": _brief(after.get(pid)),
@@ -111,6 +111,7 @@ def compare_page(request: Request, session: SessionDep,
     """The comparison as a shareable page with a map."""
     from .pages import short, words
 
+    lang = i18n.use(request)[1]
     d_from, d_to = _dates(session, date_from, date_to, api=False)
     proposed = parse_include(include)
     conflict = queries.conflict(session)
@@ -119,11 +120,14 @@ def compare_page(request: Request, session: SessionDep,
     base = str(request.base_url).rstrip("/")
     ctx = {"conflict": conflict, "cmp": body, "from_words": words(d_from), "to_words": words(d_to),
            "from_iso": d_from.isoformat(), "to_iso": d_to.isoformat(), "query": query,
-           "inc": "&include=proposed" if proposed else "", "start": queries.date_bounds(session)[0].isoformat(),
+           "inc": ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lang": lang, "i18n": i18n.js_catalogue(i18n.current()),
+           "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}", "start": queries.date_bounds(session)[0].isoformat(),
            "end": queries.date_bounds(session)[1].isoformat(),
-           "page_title": f"{conflict.title} — what changed from {short(d_from)} to {short(d_to)}",
-           "page_url": f"{base}/compare?{query}", "settings": request.app.state.settings,
+           "page_title": i18n.gettext("%(title)s — what changed from %(start)s to %(end)s") % {
+               "title": conflict.title, "start": short(d_from), "end": short(d_to)},
+           "page_url": f"{base}/compare?{query}" + (f"&lang={lang}" if lang else ""), "settings": request.app.state.settings,
            "assets": asset_tags(request.app.state.settings.assets)}
     response = templates.TemplateResponse(request, "compare.html", ctx)
     response.headers["Link"] = f'</api/compare.json?{query}>; rel="alternate"; type="application/json"'
+    response.headers["Vary"] = "Accept-Language"
     return response

@@ -12,17 +12,19 @@ from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
+from babel import Locale
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import basemap, queries, share
+from . import basemap, i18n, queries, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
 from .models import Event, Place
 from .params import check_choices, check_in_range, invalid, parse_day, parse_float, parse_include, parse_int
+from .i18n import gettext as _, ngettext
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -40,13 +42,13 @@ IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreview
 
 
 def words(day: date) -> str:
-    """2024-12-07 -> 'Saturday 7 December 2024'."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    """2024-12-07 -> 'Saturday 7 December 2024' (in the interface language: app/i18n.py)."""
+    return i18n.date_words(day)
 
 
 def short(day: date) -> str:
-    """2024-12-07 -> '7 Dec 2024'."""
-    return f"{day.day} {day:%b %Y}"
+    """2024-12-07 -> '7 Dec 2024' (in the interface language: app/i18n.py)."""
+    return i18n.date_short(day)
 
 
 def _is_htmx_fragment(request: Request) -> bool:
@@ -56,9 +58,12 @@ def _is_htmx_fragment(request: Request) -> bool:
 
 
 def _view_state(session, date_: str | None, place: str | None, lat: str | None,
-                lon: str | None, zoom: str | None, include: str | None = None) -> dict:
+                lon: str | None, zoom: str | None, include: str | None = None,
+                lang: str | None = None) -> dict:
     """Validate the URL state; every bad value is a 422 naming its parameter."""
     proposed = parse_include(include)
+    if lang not in (None, "") and lang not in i18n.supported():
+        raise invalid("lang", f"must be one of {', '.join(i18n.supported())}")
     conflict = queries.conflict(session)
     bounds = queries.date_bounds(session)
     if conflict is None or bounds is None:
@@ -72,7 +77,7 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if (view["lat"] is None) != (view["lon"] is None):
         raise invalid("lon" if view["lon"] is None else "lat", "lat and lon go together")
     return {"conflict": conflict, "start": start, "end": end, "day": day,
-            "place": place or None, "proposed": proposed, **view}
+            "place": place or None, "proposed": proposed, "lang": lang or None, **view}
 
 
 def _count_proposed(session) -> int:
@@ -83,7 +88,9 @@ def _count_proposed(session) -> int:
 def _include(state: dict) -> dict:
     """Template values for `include=proposed`: `inc`, appended to our links, and the toggle."""
     proposed = state["proposed"]
-    return {"proposed": proposed, "inc": "&include=proposed" if proposed else "",
+    # `inc` is the tail every link of the page carries: include=proposed and the language.
+    lang = f"&lang={state['lang']}" if state.get("lang") else ""
+    return {"proposed": proposed, "inc": ("&include=proposed" if proposed else "") + lang,
             "toggle_url": "?" + _query({**state, "proposed": not proposed})}
 
 
@@ -98,7 +105,16 @@ def _query(state: dict) -> str:
         params["zoom"] = state["zoom"]
     if state.get("proposed"):
         params["include"] = "proposed"
+    if state.get("lang"):
+        params["lang"] = state["lang"]
     return urlencode(params)
+
+
+def _languages(state: dict) -> list[dict]:
+    """Links to the same view in the other languages of the interface, each named in itself."""
+    return [{"code": code, "name": Locale.parse(code).display_name[:1].upper() + Locale.parse(code).display_name[1:],
+             "url": "?" + _query({**state, "lang": code})}
+            for code in i18n.supported() if code != i18n.current()]
 
 
 def _legend(collection: dict) -> list[dict]:
@@ -106,24 +122,26 @@ def _legend(collection: dict) -> list[dict]:
     rows = [dict(s) for s in collection["sides"] if s["count"] or s["last_known"]]
     st = collection.get("statuses") or {}
     if st.get("contested") or st.get("contested_last_known"):
-        rows.append({"code": "contested", "short_name": "Contested", "colour": None, "count": st["contested"],
+        rows.append({"code": "contested", "short_name": _("Contested"), "colour": None, "count": st["contested"],
                      "last_known": st.get("contested_last_known", 0),
-                     "name": "Contested: fighting inside; holder and challenger shown"})
+                     "name": _("Contested: fighting inside; holder and challenger shown")})
     if st.get("withdrawn") or st.get("withdrawn_last_known"):
-        rows.append({"code": "withdrawn", "short_name": "No holder named", "colour": None, "count": st["withdrawn"],
+        rows.append({"code": "withdrawn", "short_name": _("No holder named"), "colour": None, "count": st["withdrawn"],
                      "last_known": st.get("withdrawn_last_known", 0),
-                     "name": "Government withdrew; no new holder named"})
+                     "name": _("Government withdrew; no new holder named")})
     return rows
 
 
 def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str:
-    held = ", ".join(f"{row['short_name']} {row['count']}" for row in legend if row["count"]) or "none reported"
+    held = _(", ").join(f"{row['short_name']} {i18n.number(row['count'])}" for row in legend if row["count"]) or "none reported"
     last_known = sum(row.get("last_known", 0) for row in legend)
     if last_known:
-        held += f"; {last_known} more place{'s' if last_known != 1 else ''} last known"
-    change = f"{n_changes} control change{'s' if n_changes != 1 else ''} that day. " if n_changes else ""
-    return (f"Who held which town in the {conflict.title} on {words(day)}: {held}. {change}"
-            "Every marker links to the source that says so.")
+        held += f"; {i18n.number(last_known)} more place{'s' if last_known != 1 else ''} last known"
+    change = (ngettext("%(n)s control change that day.", "%(n)s control changes that day.", n_changes)
+              % {"n": i18n.number(n_changes)} + " ") if n_changes else ""
+    return (_("Who held which town in the %(title)s on %(day)s: %(held)s.") % {
+                "title": conflict.title, "day": words(day), "held": held} + " " + change
+            + _("Every marker links to the article and the sentence that says so."))
 
 
 def _map_attrs(request: Request, conflict, state: dict) -> dict:
@@ -138,6 +156,9 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "basemap": "/basemap.geojson", "basemap_attribution": basemap.ATTRIBUTION,
         "attribution_url": attribution_url, "place": state["place"] or "",
         "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
+        # the browser's strings, only for a language other than English (app/i18n.py)
+        "i18n": i18n.js_catalogue(i18n.current()),
+        "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}" if i18n.current() != i18n.DEFAULT else "",
     }
 
 
@@ -172,11 +193,11 @@ def _changes(session, collection: dict, day: date) -> list[dict]:
         was = None
         if prev is not None:
             if prev.status == "contested":
-                was = "contested"
+                was = _("contested")
             elif prev.side in side_by:
                 was = side_by[prev.side]["short_name"]
             elif prev.status == "withdrawn":
-                was = "without a named holder"
+                was = _("without a named holder")
         sources = [s for s in props["sources"] if s.get("event_date") == day.isoformat()] or props["sources"]
         out.append({**props, "was": was, "day_sources": sources,
                     "holder_short": side_by[props["side"]]["short_name"] if props["side"] in side_by else props["side_name"],
@@ -215,7 +236,7 @@ def _no_data() -> HTMLResponse:
 
 def _respond(request: Request, template: str, context: dict, blocks: list[str]) -> Response:
     headers = {
-        "Vary": "HX-Request",
+        "Vary": "HX-Request, Accept-Language",
         "Link": f'</api/control.geojson?date={context["state"]["day"].isoformat()}{context["inc"]}>; '
                 'rel="alternate"; type="application/geo+json"',
     }
@@ -243,13 +264,14 @@ def _context(request: Request, session, state: dict) -> dict:
         "words": words(day), "short": short(day), "legend": legend, "collection": collection,
         "assets": asset_tags(settings.assets), "htmx_config": HTMX_CONFIG,
         "map": _map_attrs(request, conflict, state),
-        "page_title": f"{conflict.title} — who held what on {short(day)}"
-                      + (" (with unreviewed events)" if state["proposed"] else ""),
+        "page_title": _("%(title)s — who held what on %(day)s") % {"title": conflict.title, "day": short(day)}
+                      + (" " + _("(with unreviewed events)") if state["proposed"] else ""),
         "page_url": f"{base}/?{query}",
         "preview_url": share.preview_url(base, state),
+        "langs": _languages(state),
         "oembed_url": share.oembed_link(base, f"{base}/?{query}"),
         "iframe": f'<iframe src="{html.escape(f"{base}/embed?{query}")}" '
-                  f'title="{html.escape(conflict.title)} map" width="100%" height="480" '
+                  f'title="{html.escape(_("%(title)s map") % {"title": conflict.title})}" width="100%" height="480" '
                   'style="border:0" loading="lazy"></iframe>',
     }
 
@@ -281,7 +303,7 @@ def basemap_geojson(request: Request, session: SessionDep) -> Response:
 def index(request: Request, session: SessionDep, date: Param = None, place: Param = None,
           lat: Param = None, lon: Param = None, zoom: Param = None, include: IncludeParam = None) -> Response:
     """The dashboard: timeline, map, what changed, every event up to the selected day."""
-    state = _view_state(session, date, place, lat, lon, zoom, include)
+    state = _view_state(session, date, place, lat, lon, zoom, include, i18n.use(request)[1])
     if not state:
         return _no_data()
     ctx = _context(request, session, state)
@@ -304,7 +326,7 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
                 offset: Annotated[str | None, Query(description="skip this many events")] = None,
                 include: IncludeParam = None) -> Response:
     """Every event up to `date`, newest first; HTMX gets the list from `offset` on."""
-    state = _view_state(session, date, None, None, None, None, include)
+    state = _view_state(session, date, None, None, None, None, include, i18n.use(request)[1])
     if not state:
         return _no_data()
     start = parse_int("offset", offset, 0, 1_000_000) or 0
@@ -314,10 +336,11 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
            "pending": not fragment and (state["proposed"] or _count_proposed(session)),
            "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else None,
                                    state["proposed"]),
-           "page_title": f"{state['conflict'].title} — events reported up to {short(state['day'])}"}
+           "page_title": _("%(title)s — events reported up to %(day)s") % {"title": state["conflict"].title,
+                                                                             "day": short(state["day"])}}
     response = (templates.TemplateResponse(request, "events.html", ctx, block_name="event_list") if fragment
                 else templates.TemplateResponse(request, "events.html", ctx))
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = "HX-Request, Accept-Language"
     response.headers["Link"] = f'</api/events.json?to={ctx["iso"]}{ctx["inc"]}>; rel="alternate"; type="application/json"'
     return response
 
@@ -329,7 +352,7 @@ def embed(request: Request, session: SessionDep, date: Param = None, place: Para
     """The map alone, for an <iframe> on any site: compact slider, legend, attribution."""
     if slider not in (None, "", "0", "1"):
         raise invalid("slider", "must be 0 or 1")
-    state = _view_state(session, date, place, lat, lon, zoom, include)
+    state = _view_state(session, date, place, lat, lon, zoom, include, i18n.use(request)[1])
     if not state:
         return _no_data()
     ctx = _context(request, session, state)
@@ -347,6 +370,7 @@ def event_page(event_id: str, request: Request, session: SessionDep) -> Response
     "on the map" to that day and place. Its JSON twin is /api/events/{id}."""
     from .api import get_event
 
+    lang = i18n.use(request)[1]
     ev = get_event(session, event_id)
     conflict = queries.conflict(session)
     bounds = queries.date_bounds(session)
@@ -355,14 +379,17 @@ def event_page(event_id: str, request: Request, session: SessionDep) -> Response
         day = min(max(day, bounds[0]), bounds[1])
     proposed = ev["status"] == "proposed"
     map_url = "/?" + urlencode({"date": day.isoformat(), "place": ev["place"]["id"],
-                                **({"include": "proposed"} if proposed else {})})
-    title = f"{ev['place']['name']}: {ev['type']} on {short(date.fromisoformat(ev['date']))}"
+                                **({"include": "proposed"} if proposed else {}), **({"lang": lang} if lang else {})})
+    title = _("%(place)s: %(type)s on %(day)s") % {"place": i18n.place_name(ev["place"]), "type": _(ev["type"]),
+                                                   "day": short(date.fromisoformat(ev["date"]))}
     base = str(request.base_url).rstrip("/")
     response = templates.TemplateResponse(request, "event.html", {
         "conflict": conflict, "ev": ev, "words": words(date.fromisoformat(ev["date"])),
-        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else ""), "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
+        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lq": f"?lang={lang}" if lang else "", "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
         "page_url": base + ev["page"], "proposed": proposed,
-        "description": ev["summary"] or f"{ev['type']} at {ev['place']['name']}, reported by {ev['article']['outlet']}.",
+        "description": ev["summary"] or _("%(type)s at %(place)s, reported by %(outlet)s.") % {
+            "type": _(ev["type"]), "place": i18n.place_name(ev["place"]), "outlet": ev["article"]["outlet"]},
         "native": conflict.native_language if conflict else ""})
     response.headers["Link"] = f'</api/events/{ev["page"].rsplit("/", 1)[1]}>; rel="alternate"; type="application/json"'
+    response.headers["Vary"] = "Accept-Language"
     return response

@@ -351,7 +351,7 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
         out.append({
             "id": ev.id, "date": ev.date.isoformat(), "date_precision": ev.date_precision,
             "type": ev.type,
-            "place": {"id": ev.place_id, "name": ev.place_name,
+            "place": {"id": ev.place_id, "name": ev.place_name, "names": ev.names,
                       "native_name": ev.names.get(language, "") if language else "",
                       "lat": ev.lat, "lon": ev.lon, "kind": ev.kind, "governorate": ev.governorate},
             "actor": ev.actor, "actor_name": actor.name if actor else None,

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from PIL import Image
 from sqlalchemy import func, select
 
-from . import basemap, preview, queries
+from . import basemap, i18n, preview, queries
 from .db import SessionDep
 from .models import ControlPeriod, Event
 from .params import invalid, parse_int
@@ -134,7 +134,9 @@ def oembed(request: Request, session: SessionDep, url: Param = None, format: Par
     query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     try:
         state = _view_state(session, query.get("date"), query.get("place"), query.get("lat"),
-                            query.get("lon"), query.get("zoom"), query.get("include"))
+                            query.get("lon"), query.get("zoom"), query.get("include"), query.get("lang"))
+        if state.get("lang"):  # the view's language: its title and iframe keep it
+            i18n.set_current(state["lang"])
     except HTTPException as exc:
         raise _not_ours(f"url: not a valid view ({exc.detail[0]['msg'] if isinstance(exc.detail, list) else exc.detail})")
     if not state:
@@ -148,7 +150,8 @@ def oembed(request: Request, session: SessionDep, url: Param = None, format: Par
     embed_query = _query(state)
     if query.get("slider") == "0":
         embed_query += "&slider=0"
-    title = f"{state['conflict'].title} — who held what on {short(state['day'])}"
+    title = i18n.gettext("%(title)s — who held what on %(day)s") % {"title": state["conflict"].title,
+                                                                   "day": short(state["day"])}
     iframe = (f'<iframe src="{html.escape(f"{base}/embed?{embed_query}")}" title="{html.escape(title)}" '
               f'width="{width}" height="{height}" style="border:0" loading="lazy"></iframe>')
     thumb_w = preview.WIDTH

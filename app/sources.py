@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from . import queries
+from . import i18n, queries
 from .api import get_article
 from .db import SessionDep
 from .templating import templates
@@ -22,13 +22,14 @@ def text_direction(language: str) -> str:
                              "content": {"text/html": {"schema": {"type": "string"}}}}})
 def source_page(article_id: str, request: Request, session: SessionDep):
     """HTML view of one source; its JSON twin is /api/sources/{id}."""
+    lang = i18n.use(request)[1]
     try:
         article = get_article(session, article_id)
     except HTTPException as exc:  # a reader followed a dead link: say so as a page
         return templates.TemplateResponse(request, "source_missing.html", {
             "conflict": queries.conflict(session),
             "shown_id": article_id if len(article_id) <= 80 else article_id[:80] + "…",
-        }, status_code=exc.status_code)
+        }, status_code=exc.status_code, headers={"Vary": "Accept-Language"})
     quotes = queries.article_quotes(session, article.id)
     if article.kind == "report":
         quotes.sort(key=lambda e: (e.date, e.id))
@@ -41,6 +42,8 @@ def source_page(article_id: str, request: Request, session: SessionDep):
         "quotes": quotes,
         "places": {p.id: p for p in queries.places_by_id(session, {e.place_id for e in quotes})},
         "direction": text_direction(article.language),
+        "lq": f"?lang={lang}" if lang else "",
     })
+    response.headers["Vary"] = "Accept-Language"
     response.headers["Link"] = f'</api/sources/{article.id}>; rel="alternate"; type="application/json"'
     return response

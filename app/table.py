@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from . import queries
+from . import i18n, queries
 from .db import SessionDep
 from .params import invalid
 from .templating import templates
@@ -33,7 +33,8 @@ def rows(collection: dict) -> list[dict]:
     out = []
     for f in collection["features"]:
         p = f["properties"]
-        out.append({"id": p["id"], "place": p["name"], "native_name": p.get("native_name", ""),
+        out.append({"id": p["id"], "place": p["name"], "name": p["name"], "names": p.get("names") or {},
+                    "native_name": p.get("native_name", ""),
                     "holder": p.get("side_name") or "", "side": p.get("side"), "status": p["status"],
                     "freshness": p.get("freshness"), "challenger": p.get("challenger_name"),
                     "since": p.get("since"), "last_report": last_report(p),
@@ -68,7 +69,7 @@ def table_page(request: Request, session: SessionDep, date: Param = None, includ
     """Every place on `date` as a sortable table."""
     from .pages import _include, _no_data, _view_state, short, words
 
-    state = _view_state(session, date, None, None, None, None, include)
+    state = _view_state(session, date, None, None, None, None, include, i18n.use(request)[1])
     if not state:
         return _no_data()
     column, descending = parse_sort(sort, order)
@@ -78,8 +79,10 @@ def table_page(request: Request, session: SessionDep, date: Param = None, includ
     ctx = {"conflict": state["conflict"], "state": state, "iso": iso, "words": words(state["day"]),
            "short": short(state["day"]), **_include(state), "rows": items, "sort": column,
            "descending": descending, "columns": COLUMNS,
-           "page_title": f"{state['conflict'].title} — table of who held what on {short(state['day'])}"}
+           "page_title": i18n.gettext("%(title)s — table of who held what on %(day)s") % {
+               "title": state["conflict"].title, "day": short(state["day"])}}
     response = templates.TemplateResponse(request, "table.html", ctx)
     response.headers["Link"] = (f'</api/control.geojson?date={iso}{ctx["inc"]}>; rel="alternate"; '
                                 'type="application/geo+json"')
+    response.headers["Vary"] = "Accept-Language"
     return response

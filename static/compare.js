@@ -2,12 +2,14 @@
    ringed with the old one's. Reads the page's JSON twin; text from the data goes in as text nodes. */
 (function () {
   'use strict';
+  var X = window.tidemarkI18n || { strings: {}, lang: 'en' };  /* static/i18n.js, only for another language */
+  function T(s) { var n = arguments[1]; return (X.strings[s] || s).replace('{0}', n); }
   function el(tag, text) { var n = document.createElement(tag); if (text) n.textContent = text; return n; }
   function holder(s) {
-    if (!s) return 'unknown';
-    if (s.status === 'withdrawn') return 'no holder named';
-    if (s.status === 'contested') return 'contested';
-    return s.side_name || s.side || 'unknown';
+    if (!s) return T('unknown');
+    if (s.status === 'withdrawn') return T('no holder named');
+    if (s.status === 'contested') return T('contested');
+    return s.side_name || s.side || T('unknown');
   }
   function boot() {
     var box = document.getElementById('cmp-map');
@@ -37,8 +39,9 @@
           color: from.colour || '#555555',
         });
         var pop = el('div');
-        pop.append(el('strong', c.place.name), el('div', holder(c.from) + ' → ' + holder(c.to)));
-        var link = el('a', c.events.length + ' report' + (c.events.length === 1 ? '' : 's'));
+        var name = (X.lang !== 'en' && c.place.names && c.place.names[X.lang]) || c.place.name;
+        pop.append(el('strong', name), el('div', holder(c.from) + ' → ' + holder(c.to)));
+        var link = el('a', c.events.length === 1 ? T('1 report') : T('{0} reports', c.events.length));
         link.href = '#p-' + c.place.id;
         pop.append(link);
         m.bindPopup(pop);

@@ -13,8 +13,17 @@
   var map = null, layer = null, box = null, token = 0, selected = null, timer = null, playPushed = false;
   var replaceNext = false, playing = false;  /* the history mode of the next panel request */
   var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {};
-  var languages = null;
-  try { languages = new Intl.DisplayNames(['en'], { type: 'language' }); } catch (e) { /* old browser */ }
+  var X = window.tidemarkI18n || { strings: {}, lang: 'en', loc: 'en' }, LOC = X.loc, languages = null;
+  try { languages = new Intl.DisplayNames([LOC], { type: 'language' }); } catch (e) { /* old browser */ }
+
+  /* The interface's strings: English here; another language's from static/i18n.js (loaded only
+     for it). T('Held by {0}', x) fills the {n}. */
+  function T(s) {
+    var a = arguments;
+    return (X.strings[s] || s).replace(/\{(\d)\}/g, function (m, i) { return a[+i + 1]; });
+  }
+
+  function nm(p) { return (X.lang !== 'en' && p.names && p.names[X.lang]) || p.name; }  /* the place's name in the interface language */
 
   /* ---- small helpers ---------------------------------------------------- */
 
@@ -37,8 +46,9 @@
     return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;
   }
 
-  function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 */
+  function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 (another language: its locale's long date) */
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || '');
+    if (m && X.day) return X.day(m[0]);
     return m ? (+m[3]) + ' ' + MONTHS[+m[2] - 1] + ' ' + m[1] : '';
   }
 
@@ -95,7 +105,7 @@
     if (link) link.value = location.origin + '/?' + full;
     if (code) {
       code.value = '<iframe src="' + escapeHtml(location.origin + '/embed?' + full) + '" title="' +
-        escapeHtml(code.dataset.title || 'Map') + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
+        escapeHtml(code.dataset.title || T('Map')) + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
     }
     if (open) open.href = '/?' + full;
     if (byId('print-url')) byId('print-url').textContent = location.origin + '/?' + full;
@@ -110,6 +120,7 @@
       if (q.has('include')) q.delete('include'); else q.set('include', 'proposed');
       toggle.href = location.pathname + '?' + q;
     }
+    document.querySelectorAll('.langs a').forEach(function (a) { full.set('lang', a.hreflang); a.search = full; });
   }
 
   /* ---- the timeline ------------------------------------------------------ */
@@ -175,7 +186,7 @@
       button.setAttribute('aria-pressed', on ? 'true' : 'false');
       button.firstChild.textContent = on ? '❚❚' : '▶';
       var label = button.querySelector('.wide');
-      if (label) label.textContent = on ? ' Pause' : ' Play';
+      if (label) label.textContent = ' ' + (on ? T('Pause') : T('Play'));
     }
     if (!on || !s) return;
     timer = setInterval(function () {
@@ -223,16 +234,16 @@
   }
 
   function statusLine(p) {
-    var since = day(p.since), holder = names[p.side] || p.side_name;
-    if (p.status === 'baseline') return 'Held by ' + holder + ' at the start (' + since + ')';
+    var since = day(p.since), holder = names[p.side] || p.side_name, other = T('another side'), gov = T('Government forces');
+    if (p.status === 'baseline') return T('Held by {0} at the start ({1})', holder, since);
     if (p.status === 'contested') {
-      return 'Contested since ' + since + ': ' + (names[p.challenger] || p.challenger_name || 'another side') +
-        ' entered' + (p.side ? '; ' + holder + ' still present' : '');
+      return T('Contested since {0}: {1} entered', since, names[p.challenger] || p.challenger_name || other) +
+        (p.side ? T('; {0} still present', holder) : '');
     }
     if (p.status === 'withdrawn') {
-      return (names[p.previous_side] || 'Government forces') + ' withdrew on ' + since + '; no new holder named';
+      return T('{0} withdrew on {1}; no new holder named', names[p.previous_side] || gov, since);
     }
-    return 'Held by ' + holder + ' since ' + since;
+    return T('Held by {0} since {1}', holder, since);
   }
 
   function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
@@ -241,13 +252,13 @@
   function freshnessLine(p) {
     if (!p.last_report) return null;
     var stale = p.freshness === 'last_known';
-    return el('p', { class: stale ? 'fresh stale' : 'fresh mut' }, stale ? el('b', { text: 'Last known state. ' }) : null,
+    return el('p', { class: stale ? 'fresh stale' : 'fresh mut' }, stale ? el('b', { text: T('Last known state.') + ' ' }) : null,
       'Last reported ' + day(p.last_report) + (p.status === 'baseline' ? ' (baseline)' : '') + ', ' +
       (p.age_days ? plural(p.age_days, 'day') + ' earlier' : 'the same day'));
   }
 
   function badge() {
-    return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
+    return el('span', { class: 'badge', title: T('proposed by the extractor; not yet checked by a person'), text: T('unreviewed') });
   }
 
   /* An archived article (quote, highlighted on its source page), a cited report (our summary,
@@ -256,7 +267,7 @@
     var li = el('li', { class: 'k-' + (s.kind || 'article') });
     var href = safeUrl(s.url), meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
     if (s.kind === 'baseline' || s.id === null) {
-      li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: 'Baseline reference: ' + s.outlet }));
+      li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: T('Baseline reference: {0}', s.outlet) }));
       if (meta) li.append(' ', el('span', { class: 'mut', text: meta }));
       if (s.summary) li.append(el('p', { class: 'sum', text: snippet(s.summary, 200) }));
       return li;
@@ -265,10 +276,11 @@
     if (s.status === 'proposed') li.append(' ', badge());
     li.append(' ', el('span', { class: 'mut', text: meta }));
     if (s.date_precision && s.date_precision !== 'day') {
-      li.append(' ', el('abbr', { class: 'flag', title: 'date known only to the ' + s.date_precision, text: '±' + s.date_precision }));
+      var known = 'date known only to the ' + s.date_precision;  /* a whole msgid: see app/i18n.py VOCABULARY */
+      li.append(' ', el('abbr', { class: 'flag', title: T(known), text: '±' + T(s.date_precision) }));
     }
     if (s.kind === 'report') {
-      li.append(el('span', { class: 'kind', text: 'cited report — not archived here' }));
+      li.append(el('span', { class: 'kind', text: T('cited report — not archived here') }));
       li.append(el('p', { class: 'sum', text: snippet(s.summary, 220) }));
     } else {
       li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
@@ -278,7 +290,7 @@
       li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
     }
     if (s.event_id) {  /* the event's own page, /events/{id} */
-      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
+      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: T('event') }));
     }
     return li;
   }
@@ -287,16 +299,17 @@
     var f = features.get(id);
     if (!f) return el('div', { text: '' });
     var p = f.properties, external = !!box.dataset.embed;
-    var title = el('h3', null, el('span', { text: p.name }));
-    if (p.native_name && p.native_name !== p.name) {
-      title.append(' ', el('span', { class: 'nat', lang: box.dataset.native || null, dir: 'auto', text: p.native_name }));
+    var first = nm(p), second = first !== p.name ? p.name : p.native_name;
+    var title = el('h3', null, el('span', { text: first }));
+    if (second && second !== first) {
+      title.append(' ', el('span', { class: 'nat', lang: second === p.name ? 'en' : box.dataset.native || null, dir: 'auto', text: second }));
     }
-    var facts = [p.kind, p.governorate ? p.governorate + ' governorate' : '',
-      p.population ? 'pop. ' + p.population.toLocaleString('en') : ''].filter(Boolean).join(' · ');
+    var facts = [T(p.kind), p.governorate ? T('{0} governorate', p.governorate) : '',
+      p.population ? T('pop. {0}', p.population.toLocaleString(LOC)) : ''].filter(Boolean).join(' · ');
     var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '') +
       (p.freshness === 'last_known' ? ' lk' : '');
     var n = p.corroboration || 0;
-    var trust = p.status === 'baseline' ? 'Source: the baseline reference' : n <= 1 ? 'Single source: not yet corroborated' :
+    var trust = p.status === 'baseline' ? T('Source: the baseline reference') : n <= 1 ? T('Single source: not yet corroborated') :
       plural(n, 'source') + ', ' + plural(p.outlets, 'outlet') + ', ' + plural(p.languages, 'language') + ' agree';
     var list = el('ol', { class: 'srcs' });
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
@@ -307,7 +320,7 @@
     (p.conflicts || []).forEach(function (c) {  /* reports that disagree, beside the derived state */
       out.append(el('p', { class: 'conflict' }, el('b', { text: 'Reports disagree on ' + day(c.date) + ': ' }), c.text));
     });
-    if (p.proposed) out.append(el('p', { class: 'unrev' }, badge(), ' rests on an event not yet checked by a person'));
+    if (p.proposed) out.append(el('p', { class: 'unrev' }, badge(), ' ' + T('rests on an event not yet checked by a person')));
     out.append(list);
     return out;
   }
@@ -318,7 +331,7 @@
     var width = Math.max(180, Math.min(320, box.clientWidth - 70));  /* fits a 375 px phone */
     m.bindPopup(function () { return popupContent(id); },
       { maxWidth: width, minWidth: Math.min(220, width), autoPanPadding: [12, 12] });
-    m.bindTooltip(document.createTextNode(p.name), { permanent: true, direction: 'right', offset: [radius(p), 0],
+    m.bindTooltip(document.createTextNode(nm(p)), { permanent: true, direction: 'right', offset: [radius(p), 0],
       className: 'lbl r' + rank(p), interactive: false });
     m.on('popupopen', function () { select(id); });
     m.on('popupclose', function () { if (selected === id) select(null); });
@@ -378,7 +391,7 @@
         showAreas(box.dataset.date);
       });
       var label = el('label', { class: 'areas-toggle', for: 'areas-toggle' }, input,
-        el('span', { text: ' Areas' }), el('small', { text: ' approximate, derived from towns' }));
+        el('span', { text: ' ' + T('Areas') }), el('small', { text: ' ' + T('approximate, derived from towns') }));
       L.DomEvent.disableClickPropagation(label);
       return label;
     };
@@ -440,7 +453,7 @@
       if (selected && markers.has(selected) && !markers.get(selected).isPopupOpen()) markers.get(selected).openPopup();
       setTimeout(function () { prefetchAround(date); }, 50);
     }).catch(function (err) {
-      if (mine === token) box.setAttribute('data-error', 'The map data for ' + day(date) + ' could not be loaded (' + err.message + ').');
+      if (mine === token) box.setAttribute('data-error', T('The map data for {0} could not be loaded ({1}).', day(date), err.message));
     });
   }
 
@@ -538,8 +551,8 @@
       notice = L.control({ position: 'bottomleft' });
       notice.onAdd = function () {
         return el('div', { class: 'tile-notice', role: 'status',
-          text: box.dataset.basemap ? 'Map tiles could not be loaded; showing the offline basemap.'
-            : 'Map tiles could not be loaded (TILE_URL).' });
+          text: box.dataset.basemap ? T('Map tiles could not be loaded; showing the offline basemap.')
+            : T('Map tiles could not be loaded (TILE_URL).') });
       };
       notice.addTo(map);
     });
@@ -609,8 +622,8 @@
     }));
     var more = document.querySelector('#panel .po .more-src');
     if (more) {
-      more.textContent = (all.length > PRINT_SOURCES ? (all.length - PRINT_SOURCES) + ' more sources, and ' : '') +
-        (baseline ? baseline + ' places as on the baseline date, each citing its own reference.' : '');
+      more.textContent = (all.length > PRINT_SOURCES ? T('{0} more sources, and ', all.length - PRINT_SOURCES) : '') +
+        (baseline ? T('{0} places as on the baseline date, each citing its own reference.', baseline) : '');
     }
   }
 
@@ -655,7 +668,7 @@
     var copy = t.closest('[data-copy]');
     if (copy) {
       var source = byId(copy.dataset.copy), status = document.querySelector('.share .copied');
-      var done = function () { if (status) status.textContent = 'Copied.'; };
+      var done = function () { if (status) status.textContent = T('Copied.'); };
       source.select();
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(source.value).then(done, function () { document.execCommand('copy'); done(); });

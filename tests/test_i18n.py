@@ -1,0 +1,165 @@
+"""The interface in Arabic: catalogues complete, language from `lang` or Accept-Language, right to
+left, links that keep the language, place names in Arabic first, and a bad `lang` is a 422."""
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app import i18n
+from app.config import ROOT
+
+AR_PO = ROOT / "app" / "locale" / "ar" / "LC_MESSAGES" / "messages.po"
+
+
+def _catalogue():
+    with AR_PO.open("rb") as fp:
+        return read_po(fp, locale="ar")
+
+
+def _extracted() -> set[str]:
+    """Every msgid of the code as it is now, extracted as README's commands do (babel.cfg)."""
+    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("static/tidemark.js", "javascript"), ("static/compare.js", "javascript")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "T": None}
+    ids = set()
+    for _file, _line, msg, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords):
+        ids.add(msg[0] if isinstance(msg, tuple) else msg)
+    return {m for m in ids if m}
+
+
+def test_arabic_catalogue_is_complete():
+    cat = _catalogue()
+    ids = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in cat if m.id}
+    missing = sorted(_extracted() - set(ids))
+    assert not missing, f"strings of the code not in the Arabic catalogue (run pybabel extract/update): {missing}"
+    untranslated = [k for k, m in ids.items()
+                    if not (all(m.string) if isinstance(m.string, tuple) else m.string) or m.fuzzy]
+    assert not untranslated, untranslated
+    for k, m in ids.items():  # the same placeholders on both sides
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        for form in forms:
+            assert set(re.findall(r"\{\d\}", form)) == set(re.findall(r"\{\d\}", k)), k
+            assert set(re.findall(r"%\((\w+)\)s", form)) <= set(re.findall(r"%\((\w+)\)s", k)), k
+    assert cat.num_plurals == 6
+
+
+def test_supported_languages_come_from_catalogues():
+    assert i18n.supported() == ("en", "ar")
+    assert i18n.translations("ar").gettext("Share") == "مشاركة"
+    assert i18n.translations("en").gettext("Share") == "Share"
+
+
+def test_stale_mo_is_compiled_in_memory(tmp_path, monkeypatch):
+    folder = tmp_path / "ar" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_bytes(AR_PO.read_bytes())  # no .mo beside it
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.supported.cache_clear(), i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("ar").gettext("Copy") == "نسخ"
+    finally:
+        monkeypatch.undo()
+        i18n.supported.cache_clear(), i18n.translations.cache_clear()
+
+
+@pytest.mark.parametrize("header, lang", [
+    ("ar", "ar"), ("ar-SY,ar;q=0.9,en;q=0.8", "ar"), ("en-GB,en;q=0.9,ar;q=0.8", "en"),
+    ("fr-FR,ar;q=0.5", "ar"), ("fr, de", "en"), ("", "en"), ("ar;q=0", "en"), ("*", "en"), ("ar;q=x", "en"),
+])
+def test_negotiate(header, lang):
+    assert i18n.negotiate(header) == lang
+
+
+def _html_tag(text: str) -> str:
+    return re.search(r"<html[^>]*>", text).group(0)
+
+
+@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/table", "/events/2024-12-07-homs-clashes-c4dd",
+                                  "/sources/06a945a22a1cf9b6", "/sources/no-such-source"])
+def test_lang_param_gives_arabic_rtl(client, path):
+    sep = "&" if "?" in path else "?"
+    r = client.get(f"{path}{sep}lang=ar")
+    assert r.status_code == (404 if "no-such" in path else 200), r.text[:300]
+    assert _html_tag(r.text) == '<html lang="ar" dir="rtl">'
+    assert "/static/rtl.css" in r.text
+    assert "Accept-Language" in r.headers["vary"]
+
+
+def test_accept_language_chooses_when_lang_absent(client):
+    r = client.get("/", headers={"Accept-Language": "ar-SY,ar;q=0.9,en;q=0.5"})
+    assert _html_tag(r.text) == '<html lang="ar" dir="rtl">'
+    assert "Accept-Language" in r.headers["vary"] and "HX-Request" in r.headers["vary"]
+    en = client.get("/", headers={"Accept-Language": "en"})
+    assert _html_tag(en.text) == '<html lang="en">'
+    assert "rtl.css" not in en.text and "data-i18n" not in en.text
+    # lang in the URL wins over the header, both ways
+    assert _html_tag(client.get("/?lang=en", headers={"Accept-Language": "ar"}).text) == '<html lang="en">'
+    assert _html_tag(client.get("/?lang=ar", headers={"Accept-Language": "en"}).text).startswith('<html lang="ar"')
+
+
+@pytest.mark.parametrize("path", ["/", "/embed", "/events", "/compare", "/table", "/sources/x"])
+@pytest.mark.parametrize("bad", ["fr", "AR", "ar-SY", "<b>", "x" * 200])
+def test_bad_lang_is_422_naming_it(client, path, bad):
+    r = client.get(path, params={"lang": bad})
+    assert r.status_code == 422, (path, bad, r.status_code)
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["query", "lang"] and detail["msg"].startswith("lang:")
+
+
+def test_arabic_page_strings_dates_and_names(client):
+    page = client.get("/?date=2024-12-07&lang=ar").text
+    assert "مشاركة" in page and "ما تغيّر في" in page  # Share, What changed on
+    assert "السبت، 7 ديسمبر 2024" in page  # CLDR's full date, Latin digits (ar's default numbering)
+    assert ">Share<" not in page and "What changed on" not in page
+    # place names in Arabic first, English beside them
+    assert re.search(r'data-place="homs">حمص</a> <span class="nat" lang="en" dir="auto">Homs</span>', page)
+    # the browser's catalogue rides on #map, only here
+    cat = json.loads(unescape(re.search(r'data-i18n="([^"]*)"', page).group(1)))
+    assert cat["Copied."] == "تم النسخ." and cat["capture"] == "سيطرة"
+    assert 'data-locale="ar-u-nu-latn"' in page
+
+
+def test_arabic_links_keep_lang(client):
+    page = client.get("/?date=2024-12-07&lang=ar").text
+    links = re.findall(r'href="(/[^"]*\?[^"]*)"', unescape(page))
+    ours = [u for u in links if u.startswith(("/?", "/compare", "/events?"))]
+    assert ours and all("lang=ar" in u for u in ours), [u for u in ours if "lang=ar" not in u]
+    assert '<input type="hidden" name="lang" value="ar">' in page  # the slider's form: HTMX and pushed URLs
+    share = re.search(r'id="share-link" readonly value="([^"]*)"', page).group(1)
+    assert "lang=ar" in unescape(share)
+    iframe = unescape(re.search(r'<textarea id="share-embed"[^>]*>([^<]*)', page).group(1))
+    assert "/embed?" in iframe and "lang=ar" in unescape(iframe)
+    # the language switch leads to the same view in English, explicitly
+    assert re.search(r'<a href="\?date=2024-12-07&amp;lang=en" hreflang="en" lang="en">English</a>', page)
+    # an HTMX step keeps it too
+    frag = client.get("/?date=2024-12-06&lang=ar", headers={"HX-Request": "true"}).text
+    assert "ما تغيّر في" in frag
+
+
+def test_oembed_keeps_lang(client):
+    base = str(client.base_url)
+    r = client.get("/oembed", params={"url": f"{base}/?date=2024-12-07&lang=ar"})
+    assert r.status_code == 200
+    body = r.json()
+    assert "lang=ar" in body["html"] and "من سيطر على ماذا" in body["title"]
+    assert client.get("/oembed", params={"url": f"{base}/?lang=xx"}).status_code == 404
+
+
+def test_english_page_unchanged_by_default(client):
+    page = client.get("/?date=2024-12-07").text
+    assert _html_tag(page) == '<html lang="en">'
+    assert "Saturday 7 December 2024" in page and "What changed on 7 Dec 2024" in page
+    rest = re.sub(r'<(a|link) [^>]*hreflang="ar"[^>]*>', "", page)
+    assert "&amp;lang=" not in rest and "?lang=" not in rest  # no language in the English page's links
+    assert '<a href="?date=2024-12-07&amp;lang=ar" hreflang="ar" lang="ar">العربية</a>' in page
+
+
+def test_source_page_in_arabic_keeps_lang(client):
+    page = client.get("/sources/06a945a22a1cf9b6?lang=ar").text
+    assert "تاريخ النشر" in page and "Published" not in page
+    assert 'href="/?lang=ar"' in page
+    assert re.search(r'href="/events/[^"]+\?lang=ar">الحدث</a>', page)
