@@ -73,6 +73,7 @@
 
   function stateQuery(extra) {
     var q = new URLSearchParams(new FormData(form()));
+    dropEmpty(q);
     Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
     return q;
   }
@@ -128,7 +129,7 @@
   function updateTimeline(i) {
     var option = days()[i], s = slider();
     if (!option) return;
-    if (s) s.setAttribute('aria-valuetext', option.label);
+    if (s) s.setAttribute('aria-valuetext', valueText(option));
     var when = byId('when');
     if (when) { when.textContent = option.label; when.dataset.date = option.dataset.date; }
     document.querySelectorAll('#bars .bar').forEach(function (bar, j) { bar.classList.toggle('sel', j === i); });
@@ -139,6 +140,11 @@
       a.href = '/?' + stateQuery({ date: days()[j].dataset.date });
       a.removeAttribute('aria-disabled');
     });
+  }
+
+  function valueText(option) {  /* "Saturday 7 December 2024, 5 changes" */
+    var n = +option.dataset.changes || 0;
+    return option.label + ', ' + n + ' change' + (n === 1 ? '' : 's');
   }
 
   function onSlide() {
@@ -324,6 +330,7 @@
         path.setAttribute('data-side', p.side || '');
         path.classList.toggle('unrev', !!p.proposed);
         path.classList.toggle('sel', p.id === selected);
+        reachable(path, p);
       }
       if (m.isPopupOpen()) m.getPopup().update();
     });
@@ -336,9 +343,41 @@
       map.on('moveend', onMove);
     }
     if (changed) declutter();
+    applyFilter();
     box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
     box.removeAttribute('data-error');
     showAreas(fc.date);
+  }
+
+  /* Keyboard: each marker is a button in the tab order, named by its place and state; Enter opens it. */
+  function reachable(path, p) {
+    path.setAttribute('tabindex', '0');
+    path.setAttribute('role', 'button');
+    path.setAttribute('aria-label', p.name + ': ' + statusLine(p));
+  }
+
+  /* Filters (side, type, q): the server lists the matching places in [data-match]; the others dim. */
+  function applyFilter() {
+    var holder = document.querySelector('[data-match]');
+    var ok = holder ? new Set(holder.dataset.match.split(' ')) : null;
+    markers.forEach(function (m, id) {
+      var dim = !!ok && !ok.has(id), t = m.getTooltip();
+      if (m.getElement()) m.getElement().classList.toggle('dim', dim);
+      if (t && t.getElement()) t.getElement().classList.toggle('dim', dim);
+    });
+    return holder ? holder.dataset.match.split(' ').filter(Boolean) : [];
+  }
+
+  /* A new place search jumps to its best match once the server has answered. */
+  var searched = null;
+  function afterPanel() {
+    var found = applyFilter(), q = value('q');
+    if (q && q !== searched && found.length && map) showPlace(found[0]);
+    searched = q;
+  }
+
+  function dropEmpty(params) {  /* unset filters stay out of the URL */
+    ['side', 'type', 'q'].forEach(function (k) { if (params.has(k) && !params.get(k)) params.delete(k); });
   }
 
   /* Approximate areas of control (derived from towns), an optional layer under the markers. */
@@ -551,6 +590,7 @@
     map.on('zoomend', zoomClass);
     map.on('moveend', onMove);
     selected = null;
+    searched = value('q');
     var place = value('place');
     if (place) select(place);
     fitBars();
@@ -617,6 +657,19 @@
   }, true);
 
   document.addEventListener('htmx:historyRestore', function () { boot(); });
+  document.addEventListener('htmx:afterSettle', afterPanel);
+  document.addEventListener('submit', function (e) { if (e.target === form()) e.preventDefault(); });  /* Enter in the search: HTMX has it */
+  document.addEventListener('htmx:configRequest', function (e) {
+    if (e.detail.elt !== form()) return;
+    ['side', 'type', 'q'].forEach(function (k) { if (e.detail.parameters[k] === '') delete e.detail.parameters[k]; });
+  });
+  document.addEventListener('keydown', function (e) {  /* Enter or Space on a marker opens its popup */
+    var id = e.target.getAttribute && e.target.getAttribute('data-place');
+    if ((e.key === 'Enter' || e.key === ' ') && id && markers.has(id) && e.target.closest('#map')) {
+      e.preventDefault();
+      markers.get(id).openPopup();
+    }
+  });
 
   /* Playing adds one history entry (its first day) and then replaces it day by day, so Back
      returns to where the reader pressed Play. Decided per request, applied to its response. */
