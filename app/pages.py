@@ -10,7 +10,7 @@ import html
 from collections import OrderedDict
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,7 +31,7 @@ templates.env.globals["static_url"] = static_url
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
-PANEL_EVENTS = 30  # events rendered with the page; the rest load when scrolled to (bounded page weight)
+PANEL_EVENTS = 15  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
 IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
@@ -166,22 +166,6 @@ def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str
     change = f"{n_changes} control change{'s' if n_changes != 1 else ''} that day. " if n_changes else ""
     return (f"Who held which town in the {conflict.title} on {words(day)}: {held}. {change}"
             "Every marker links to the article and the sentence that says so.")
-
-
-def _print_sources(collection: dict, base: str) -> dict:
-    """The articles behind the day's markers, for the printed page: outlet, title, date, the
-    original's domain and our source page's URL (short and stable); baseline places are counted."""
-    articles: dict[str, dict] = {}
-    baseline = 0
-    for f in collection["features"]:
-        for src in f["properties"]["sources"]:
-            if src["id"] is None:
-                baseline += 1
-            elif src["id"] not in articles:
-                articles[src["id"]] = {**src, "domain": urlsplit(src["original_url"] or "").netloc,
-                                       "link": f"{base}/sources/{src['id']}"}
-    return {"articles": sorted(articles.values(), key=lambda a: (a["published"], a["outlet"])),
-            "baseline": baseline}
 
 
 def _map_attrs(request: Request, conflict, state: dict) -> dict:
@@ -353,7 +337,6 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     ctx.update(_timeline(session, state))
     ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
                                                      ctx["event_filters"]),
-               print_sources=_print_sources(ctx["collection"], str(request.base_url).rstrip("/")),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])

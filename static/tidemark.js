@@ -598,9 +598,38 @@
     updateLinks();
     load(value('date') || box.dataset.day);
     /* printing resizes the map: keep its centre and redraw */
-    var resize = function () { map.off('moveend', onMove); map.invalidateSize({ animate: false }); map.on('moveend', onMove); };
+    var resize = function () {
+      map.off('moveend', onMove); map.invalidateSize({ animate: false }); map.on('moveend', onMove);
+      printSources();
+    };
     matchMedia('print').addEventListener('change', resize);
     addEventListener('beforeprint', resize);
+  }
+
+  /* The printed page's list of sources, built only when printing (no weight on the page): the
+     distinct sources behind the day's markers, newest first, as outlet, date and our source URL. */
+  var PRINT_SOURCES = 10;
+  function printSources() {
+    var list = document.querySelector('#panel .po ol');
+    if (!list) return;
+    var seen = new Map(), baseline = 0;
+    features.forEach(function (f) {
+      (f.properties.sources || []).forEach(function (s) {
+        if (!s.id) { baseline++; return; }
+        if (!seen.has(s.id)) seen.set(s.id, s);
+      });
+    });
+    var all = Array.from(seen.values()).sort(function (a, b) {
+      return (b.published || '').localeCompare(a.published || '') || String(a.outlet).localeCompare(String(b.outlet));
+    });
+    list.replaceChildren.apply(list, all.slice(0, PRINT_SOURCES).map(function (s) {
+      return el('li', { text: s.outlet + ', ' + (s.published || '') + ': ' + location.origin + '/sources/' + s.id });
+    }));
+    var more = document.querySelector('#panel .po .more-src');
+    if (more) {
+      more.textContent = (all.length > PRINT_SOURCES ? (all.length - PRINT_SOURCES) + ' more sources, and ' : '') +
+        (baseline ? baseline + ' places as on the baseline date, each citing its own reference.' : '');
+    }
   }
 
   /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.assets import ASSETS, DOCS_ASSETS
 from app.config import ROOT, Settings
 from app.main import create_app
+from app.pages import PANEL_EVENTS
 
 HX = {"HX-Request": "true"}
 
@@ -132,7 +133,7 @@ def test_events_are_paged_and_the_rest_loads_on_demand(client):
     total = full.text.count('class="pl"')
     page = client.get("/?date=2024-12-08").text
     shown = page.split('class="events"', 1)[1].count('class="pl"')
-    if total > 30:
+    if total > PANEL_EVENTS:
         # each fragment ends with a link to the next page until every event is shown
         loaded, fragment = shown, page
         while m := re.search(r'hx-get="/events\?date=2024-12-08&amp;offset=(\d+)"', fragment):
