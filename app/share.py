@@ -134,7 +134,8 @@ def oembed(request: Request, session: SessionDep, url: Param = None, format: Par
     query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     try:
         state = _view_state(session, query.get("date"), query.get("place"), query.get("lat"),
-                            query.get("lon"), query.get("zoom"), query.get("include"))
+                            query.get("lon"), query.get("zoom"), query.get("include"),
+                            query.get("side"), query.get("type"), query.get("q"))
     except HTTPException as exc:
         raise _not_ours(f"url: not a valid view ({exc.detail[0]['msg'] if isinstance(exc.detail, list) else exc.detail})")
     if not state:
