@@ -335,7 +335,8 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     day = state["day"]
     changes = _changes(session, ctx["collection"], day)
     ctx.update(_timeline(session, state))
-    ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
+    shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in set(ctx["match"])]
+    ctx.update(changes=shown, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
                                                      ctx["event_filters"]),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))

@@ -61,3 +61,14 @@ def test_side_filter_keeps_events_by_or_for_the_side(client):
     events = client.get("/api/events.json", params={"to": "2024-12-08", "side": "sdf"}).json()
     shown = set(re.findall(r'href="(/events/[^"]+)"', unescape(page)))
     assert shown and shown == {e["page"] for e in (events["events"] if isinstance(events, dict) else events)}
+
+
+def test_what_changed_follows_the_filters(client):
+    import re
+    day = {"date": "2024-12-07"}
+    every = set(re.findall(r'<li[^>]*>.*?data-place="([^"]+)"', client.get("/", params=day).text.split('class="changes"')[1].split("</section>")[0]))
+    homs = client.get("/", params={**day, "q": "Homs"}).text.split('class="changes"')[1].split("</section>")[0]
+    assert "homs" in every and len(every) > 1
+    assert set(re.findall(r'data-place="([^"]+)"', homs)) == {"homs"}
+    none = client.get("/", params={**day, "q": "Atlantis"}).text
+    assert "No change of control matches the filters on this day." in none
