@@ -14,6 +14,8 @@ from .db import SessionDep
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, check_in_range, invalid, parse_day
 from .params import parse_include
+from .schemas import (ControlCollection, EventList, Health, NotFoundBody, SideList, SourceArticle,
+                      Timeline, UnavailableBody)
 
 router = APIRouter()
 
@@ -25,24 +27,43 @@ CSV_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "actor1
                "geo_precision", "source", "source_kind", "source_outlet", "source_url",
                "source_language", "quote", "notes", "status"]
 
-DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
+# The OpenAPI document (app/openapi.py) shows each as its own type; `x-values-from` becomes an
+# enum of the ids loaded. Values are checked by the handlers (app/params.py): 422 naming them.
+DateQ = Annotated[str | None, Query(description="a day, YYYY-MM-DD", json_schema_extra={"format": "date"})]
+FromQ = Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD",
+                                    json_schema_extra={"format": "date"})]
+ToQ = Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD",
+                                  json_schema_extra={"format": "date"})]
+IncludeQ = Annotated[str | None, Query(description="`proposed` adds unreviewed events",
+                                       json_schema_extra={"enum": ["proposed"]})]
+PlaceQ = Annotated[list[str] | None, Query(description="place id; repeat for several",
+                                           json_schema_extra={"x-values-from": "places"})]
+SideQ = Annotated[list[str] | None, Query(description="side code (actor or new holder); repeat for several",
+                                          json_schema_extra={"x-values-from": "sides"})]
+TypeQ = Annotated[list[str] | None, Query(description="event type; repeat for several",
+                                          json_schema_extra={"items": {"enum": list(EVENT_TYPES)}})]
 ListQ = Annotated[list[str] | None, Query()]
+NOT_FOUND = {404: {"model": NotFoundBody, "description": "no source with this id"}}
 
 
-@router.get("/healthz", tags=["meta"])
+class GeoJSONResponse(JSONResponse):
+    media_type = GEOJSON
+
+
+@router.get("/healthz", tags=["meta"], response_model=Health)
 def healthz(session: SessionDep) -> dict:
     """Liveness and data presence."""
     c = queries.conflict(session)
     return {"status": "ok", "conflict": c.id if c else None}
 
 
-@router.get("/api/control.geojson", tags=["control"],
-            responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
-def control_geojson(session: SessionDep, date: DateQ = None,
-                    include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+@router.get("/api/control.geojson", tags=["control"], response_class=GeoJSONResponse,
+            response_model=ControlCollection,
+            responses={503: {"model": UnavailableBody, "description": "no data loaded yet"}})
+def control_geojson(session: SessionDep, date: DateQ = None, include: IncludeQ = None):
     """Who controls each place on `date` (default: the latest date), with the sources that say so."""
-    day = parse_day("date", date)
-    proposed = parse_include(include)
+    day = parse_day("date", date, allow_empty=False)
+    proposed = parse_include(include, allow_empty=False)
     bounds = queries.date_bounds(session)
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
@@ -55,8 +76,8 @@ def control_geojson(session: SessionDep, date: DateQ = None,
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
     bounds = queries.date_bounds(session)
-    d_from = check_in_range("from", parse_day("from", date_from), bounds)
-    d_to = check_in_range("to", parse_day("to", date_to), bounds)
+    d_from = check_in_range("from", parse_day("from", date_from, allow_empty=False), bounds)
+    d_to = check_in_range("to", parse_day("to", date_to, allow_empty=False), bounds)
     if d_from and d_to and d_from > d_to:
         raise invalid("from", "is after 'to'")
     places = check_choices("place", place or [], set(session.exec(select(Place.id)).scalars()))
@@ -65,16 +86,13 @@ def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
     return dict(date_from=d_from, date_to=d_to, places=places, side_codes=side_codes, types=types)
 
 
-@router.get("/api/events.json", tags=["events"])
-def events_json(session: SessionDep, request: Request,
-                date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-                date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
-                place: ListQ = None, side: ListQ = None,
-                type: Annotated[list[str] | None, Query(description="event type; repeat for several")] = None,
-                include: str | None = None) -> dict:
+@router.get("/api/events.json", tags=["events"], response_model=EventList)
+def events_json(session: SessionDep, request: Request, date_from: FromQ = None, date_to: ToQ = None,
+                place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
+                include: IncludeQ = None) -> dict:
     """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR."""
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=parse_include(include), **filters)
+    rows = queries.events(session, include_proposed=parse_include(include, allow_empty=False), **filters)
     return {"count": len(rows), "events": rows}
 
 
@@ -109,14 +127,12 @@ def _is_number(text: str) -> bool:
 
 @router.get("/api/events.csv", tags=["events"], response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def events_csv(session: SessionDep,
-               date_from: Annotated[str | None, Query(alias="from")] = None,
-               date_to: Annotated[str | None, Query(alias="to")] = None,
-               place: ListQ = None, side: ListQ = None, type: ListQ = None,
-               include: str | None = None) -> Response:
+def events_csv(session: SessionDep, date_from: FromQ = None, date_to: ToQ = None,
+               place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
+               include: IncludeQ = None) -> Response:
     """The same events as CSV, with ACLED's column names where one applies."""
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=parse_include(include), **filters)
+    rows = queries.events(session, include_proposed=parse_include(include, allow_empty=False), **filters)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -133,13 +149,13 @@ def events_csv(session: SessionDep,
                     headers={"Content-Disposition": 'attachment; filename="events.csv"'})
 
 
-@router.get("/api/timeline.json", tags=["events"])
-def timeline_json(session: SessionDep, include: str | None = None) -> dict:
+@router.get("/api/timeline.json", tags=["events"], response_model=Timeline)
+def timeline_json(session: SessionDep, include: IncludeQ = None) -> dict:
     """Each day of the range with its number of events and of control changes."""
-    return queries.timeline(session, include_proposed=parse_include(include))
+    return queries.timeline(session, include_proposed=parse_include(include, allow_empty=False))
 
 
-@router.get("/api/sides.json", tags=["meta"])
+@router.get("/api/sides.json", tags=["meta"], response_model=SideList)
 def sides_json(session: SessionDep) -> dict:
     return {"sides": [s.model_dump() for s in queries.sides(session)]}
 
@@ -151,7 +167,8 @@ def get_article(session, article_id: str) -> Article:
     return article
 
 
-@router.get("/api/sources/{article_id}", tags=["sources"])
+@router.get("/api/sources/{article_id}", tags=["sources"], response_model=SourceArticle,
+            responses=NOT_FOUND)
 def source_json(article_id: str, session: SessionDep) -> JSONResponse:
     """One source: an archived article (metadata, full text, the passages quoted from it) or a
     cited report (metadata, our summary, the events that cite it; no text)."""

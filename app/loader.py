@@ -12,7 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import derive
+from .cache import bump_data_version
 from .config import ROOT
+from .crashpoints import crash_point
 from .datafiles import Dataset, read_dataset
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent,
                      Place, Side)
@@ -49,7 +51,9 @@ def load_directory(root: Path, engine: Engine) -> LoadReport:
     with Session(engine) as session:
         try:
             report = _replace(session, dataset)
+            crash_point("load:before-commit")
             session.commit()
+            crash_point("load:after-commit")
         except IntegrityError as exc:
             session.rollback()
             raise LoadError([f"{root}: the new data removes a place or side that unreviewed "
@@ -93,6 +97,7 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     session.execute(delete(Article).where(Article.id.in_(removed_articles)))
     session.execute(delete(BaselineEntry))
     session.flush()
+    crash_point("load:after-delete")
 
     _sync(session, Conflict, "id", [ds.conflict])
     _sync(session, Side, "code", ds.sides)
@@ -105,6 +110,7 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
     session.flush()
     session.add_all(Event(**e) for e in ds.events)
     session.flush()
+    crash_point("load:after-events")
     periods = rebuild_periods(session)
     return LoadReport(counts={
         "sides": len(ds.sides), "places": len(ds.places), "baseline": len(ds.baseline),
@@ -113,7 +119,12 @@ def _replace(session: Session, ds: Dataset) -> LoadReport:
 
 
 def rebuild_periods(session: Session) -> int:
-    """Recompute the control periods of both layers from the baseline and the events."""
+    """Recompute the control periods of both layers from the baseline and the events.
+
+    Every writer (load, ingest, review) ends with this, so it also gives the data a new
+    version (app/cache.py), committed or rolled back with the rest.
+    """
+    bump_data_version(session)
     session.execute(delete(PeriodEvent))
     session.execute(delete(ControlPeriod))
     coalition_of = {s.code: s.coalition for s in session.exec(select(Side)).scalars()}
