@@ -29,7 +29,7 @@ HELDOUT = Path(__file__).with_name("heldout")
 # README for those first scores). Round 4 includes es-1.txt, a language without a lexicon.
 GOLD_FILES = ("gold.yaml", "gold-fresh.yaml", "gold-fresh2.yaml", "gold-fresh3.yaml")
 MIN_PRECISION = 0.95  # measured 0.98 on all four rounds (the first three were tuned on)
-MIN_RECALL = 0.90  # measured 0.94
+MIN_RECALL = 0.90  # measured 0.94 before issue 8, 0.95 after (thresholds unchanged)
 
 
 def load_gold(files=GOLD_FILES) -> dict:
