@@ -142,9 +142,9 @@
     });
   }
 
-  function valueText(option) {  /* "Saturday 7 December 2024, 5 changes" */
-    var n = +option.dataset.changes || 0;
-    return option.label + ', ' + n + ' change' + (n === 1 ? '' : 's');
+  function valueText(o) {  /* "Saturday 7 December 2024, 5 changes" */
+    var n = +o.dataset.changes || 0;
+    return o.label + ', ' + n + ' change' + (n === 1 ? '' : 's');
   }
 
   function onSlide() {
@@ -350,34 +350,32 @@
   }
 
   /* Keyboard: each marker is a button in the tab order, named by its place and state; Enter opens it. */
-  function reachable(path, p) {
-    path.setAttribute('tabindex', '0');
-    path.setAttribute('role', 'button');
-    path.setAttribute('aria-label', p.name + ': ' + statusLine(p));
+  function reachable(e, p) {
+    e.tabIndex = 0;
+    e.setAttribute('role', 'button');
+    e.setAttribute('aria-label', p.name + ': ' + statusLine(p));
   }
 
-  /* Filters (side, type, q): the server lists the matching places in [data-match]; the others dim. */
+  /* Filters (side, type, q): the server lists the matching places, best first, in [data-match];
+     the other markers dim. A new place search then jumps to its best match. */
+  var searched;
   function applyFilter() {
-    var holder = document.querySelector('[data-match]');
-    var ok = holder ? new Set(holder.dataset.match.split(' ')) : null;
+    var h = document.querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
     markers.forEach(function (m, id) {
-      var dim = !!ok && !ok.has(id), t = m.getTooltip();
-      if (m.getElement()) m.getElement().classList.toggle('dim', dim);
-      if (t && t.getElement()) t.getElement().classList.toggle('dim', dim);
+      var d = !!ok && ok.indexOf(id) < 0, t = m.getTooltip();
+      [m.getElement(), t && t.getElement()].forEach(function (x) { if (x) x.classList.toggle('dim', d); });
     });
-    return holder ? holder.dataset.match.split(' ').filter(Boolean) : [];
+    return ok || [];
   }
 
-  /* A new place search jumps to its best match once the server has answered. */
-  var searched = null;
   function afterPanel() {
     var found = applyFilter(), q = value('q');
-    if (q && q !== searched && found.length && map) showPlace(found[0]);
+    if (q && q !== searched && map) showPlace(found[0]);
     searched = q;
   }
 
-  function dropEmpty(params) {  /* unset filters stay out of the URL */
-    ['side', 'type', 'q'].forEach(function (k) { if (params.has(k) && !params.get(k)) params.delete(k); });
+  function dropEmpty(p) {  /* unset filters stay out of the URL */
+    ['side', 'type', 'q'].forEach(function (k) { if (p.get(k) === '') p.delete(k); });
   }
 
   /* Approximate areas of control (derived from towns), an optional layer under the markers. */
@@ -688,16 +686,10 @@
   document.addEventListener('htmx:historyRestore', function () { boot(); });
   document.addEventListener('htmx:afterSettle', afterPanel);
   document.addEventListener('submit', function (e) { if (e.target === form()) e.preventDefault(); });  /* Enter in the search: HTMX has it */
-  document.addEventListener('htmx:configRequest', function (e) {
-    if (e.detail.elt !== form()) return;
-    ['side', 'type', 'q'].forEach(function (k) { if (e.detail.parameters[k] === '') delete e.detail.parameters[k]; });
-  });
+  document.addEventListener('htmx:configRequest', function (e) { if (e.detail.elt === form()) dropEmpty(e.detail.parameters); });
   document.addEventListener('keydown', function (e) {  /* Enter or Space on a marker opens its popup */
-    var id = e.target.getAttribute && e.target.getAttribute('data-place');
-    if ((e.key === 'Enter' || e.key === ' ') && id && markers.has(id) && e.target.closest('#map')) {
-      e.preventDefault();
-      markers.get(id).openPopup();
-    }
+    var m = e.target.closest && e.target.closest('#map') && markers.get(e.target.dataset.place);
+    if (m && /^(Enter| )$/.test(e.key)) { e.preventDefault(); m.openPopup(); }
   });
 
   /* Playing adds one history entry (its first day) and then replaces it day by day, so Back
