@@ -17,12 +17,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import basemap, i18n, queries, share
+from . import basemap, i18n, queries, search, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
-from .models import Event, Place
+from .models import EVENT_TYPES, Event, Place, Side
 from .params import check_choices, check_in_range, invalid, parse_day, parse_float, parse_include, parse_int
 from .i18n import gettext as _, ngettext
 from .templating import templates
@@ -39,6 +39,9 @@ PANEL_EVENTS = 10  # events rendered with the page; the rest load when scrolled 
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
 IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
+SideParam = Annotated[str | None, Query(description="filter: a side code (holder or challenger; events by or for it)")]
+TypeParam = Annotated[str | None, Query(description="filter: an event type")]
+QParam = Annotated[str | None, Query(description="filter: a place name, in any of its names and scripts")]
 
 
 def words(day: date) -> str:
@@ -59,8 +62,11 @@ def _is_htmx_fragment(request: Request) -> bool:
 
 def _view_state(session, date_: str | None, place: str | None, lat: str | None,
                 lon: str | None, zoom: str | None, include: str | None = None,
-                lang: str | None = None) -> dict:
-    """Validate the URL state; every bad value is a 422 naming its parameter."""
+                lang: str | None = None, side: str | None = None, type_: str | None = None,
+                q: str | None = None) -> dict:
+    """Validate the URL state; every bad value is a 422 naming its parameter.
+
+    The filters: `side` (a side code), `type` (an event type), `q` (a place name, in any script)."""
     proposed = parse_include(include)
     if lang not in (None, "") and lang not in i18n.supported():
         raise invalid("lang", f"must be one of {', '.join(i18n.supported())}")
@@ -77,7 +83,48 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if (view["lat"] is None) != (view["lon"] is None):
         raise invalid("lon" if view["lon"] is None else "lat", "lat and lon go together")
     return {"conflict": conflict, "start": start, "end": end, "day": day,
-            "place": place or None, "proposed": proposed, "lang": lang or None, **view}
+            "place": place or None, "proposed": proposed, "lang": lang or None, **view, **_filter_state(session, side, type_, q)}
+
+
+def _filter_state(session, side: str | None, type_: str | None, q: str | None) -> dict:
+    """The filters of the URL: side, type, q (each None when not set); 422 naming a bad one."""
+    if side:
+        check_choices("side", [side], set(session.exec(select(Side.code)).scalars()))
+    if type_:
+        check_choices("type", [type_], set(EVENT_TYPES))
+    q = " ".join((q or "").split())
+    if len(q) > search.MAX_QUERY:
+        raise invalid("q", f"at most {search.MAX_QUERY} characters")
+    return {"side": side or None, "type": type_ or None, "q": q or None}
+
+
+def _filters(session, state: dict, collection: dict | None = None) -> dict:
+    """What the filters select on the day: `flt` (their query, appended to our links), `match` (the
+    places whose markers stay bright, best search match first; None without filters) and
+    `event_filters` (for queries.events; None when no place can match)."""
+    keys = [("side", state.get("side")), ("type", state.get("type")), ("q", state.get("q"))]
+    out = {"flt": "".join("&" + urlencode({k: v}) for k, v in keys if v), "match": None,
+           "event_filters": {"side_codes": [state["side"]] if state.get("side") else [],
+                             "types": [state["type"]] if state.get("type") else []},
+           "filtering": any(v for _, v in keys)}
+    found = None
+    if state.get("q"):
+        found = search.search(session.exec(select(Place)).scalars(), state["q"])
+        out["event_filters"] = {**out["event_filters"], "places": found} if found else None
+    if collection is not None and out["filtering"]:
+        typed = (queries.places_with_events(session, date_to=state["day"], types=[state["type"]],
+                                            include_proposed=state["proposed"]) if state.get("type") else None)
+        ok = set()
+        for f in collection["features"]:
+            p = f["properties"]
+            if state.get("side") and state["side"] not in (p["side"], p.get("challenger")):
+                continue
+            if typed is not None and p["id"] not in typed:
+                continue
+            ok.add(p["id"])
+        order = found if found is not None else sorted(ok)
+        out["match"] = [pid for pid in order if pid in ok]
+    return out
 
 
 def _count_proposed(session) -> int:
@@ -107,6 +154,9 @@ def _query(state: dict) -> str:
         params["include"] = "proposed"
     if state.get("lang"):
         params["lang"] = state["lang"]
+    for key in ("side", "type", "q"):
+        if state.get(key):
+            params[key] = state[key]
     return urlencode(params)
 
 
@@ -206,15 +256,19 @@ def _changes(session, collection: dict, day: date) -> list[dict]:
 
 
 def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
-                  proposed: bool = False) -> dict:
+                  proposed: bool = False, filters: dict | None | bool = True) -> dict:
     """Events up to `day`, newest first, grouped by day: the slice [offset, offset+limit).
 
-    Only the slice is read; the per-day counts come from one GROUP BY.
+    Only the slice is read; the per-day counts come from one GROUP BY. `filters` (places,
+    side_codes, types) narrow both; None means none can match (a search found no place).
     """
-    per_day = queries.event_counts(session, date_to=day, include_proposed=proposed)
+    if filters is None:
+        return {"groups": [], "total": 0, "offset": offset, "next_offset": None, "continued": False}
+    filters = filters if isinstance(filters, dict) else {}
+    per_day = queries.event_counts(session, date_to=day, include_proposed=proposed, **filters)
     total = sum(per_day.values())
     rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed,
-                          limit=limit, offset=offset)
+                          limit=limit, offset=offset, **filters)
     end = offset + len(rows)
     groups: OrderedDict[str, dict] = OrderedDict()
     for ev in rows:
@@ -259,7 +313,8 @@ def _context(request: Request, session, state: dict) -> dict:
     query = _query(state)
     unreviewed = sum(1 for f in collection["features"] if f["properties"]["proposed"])
     return {
-        **_include(state), "unreviewed": unreviewed,
+        **_include(state), "unreviewed": unreviewed, **_filters(session, state, collection),
+        "sides": queries.sides(session), "event_types": EVENT_TYPES,
         "conflict": conflict, "state": state, "day": day, "iso": day.isoformat(),
         "words": words(day), "short": short(day), "legend": legend, "collection": collection,
         "assets": asset_tags(settings.assets), "htmx_config": HTMX_CONFIG,
@@ -301,9 +356,10 @@ def basemap_geojson(request: Request, session: SessionDep) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, session: SessionDep, date: Param = None, place: Param = None,
-          lat: Param = None, lon: Param = None, zoom: Param = None, include: IncludeParam = None) -> Response:
+          lat: Param = None, lon: Param = None, zoom: Param = None, include: IncludeParam = None,
+          side: SideParam = None, type: TypeParam = None, q: QParam = None) -> Response:
     """The dashboard: timeline, map, what changed, every event up to the selected day."""
-    state = _view_state(session, date, place, lat, lon, zoom, include, i18n.use(request)[1])
+    state = _view_state(session, date, place, lat, lon, zoom, include, i18n.use(request)[1], side, type, q)
     if not state:
         return _no_data()
     ctx = _context(request, session, state)
@@ -315,7 +371,9 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     disputed = sorted(({**f["properties"], "conflicts": [c for c in f["properties"]["conflicts"] if c["date"] >= recent]}
                        for f in ctx["collection"]["features"]), key=lambda p: -(p["population"] or 0))
     disputed = [p for p in disputed if p["conflicts"]]
-    ctx.update(changes=changes, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
+    shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in set(ctx["match"])]
+    ctx.update(changes=shown, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
+                                                                    ctx["event_filters"]),
                pending=state["proposed"] or _count_proposed(session),
                description=_description(state["conflict"], day, ctx["legend"], len(changes)))
     return _respond(request, "index.html", ctx, ["hx_title", "when", "panel"])
@@ -324,9 +382,10 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
 @router.get("/events", response_class=HTMLResponse)
 def events_page(request: Request, session: SessionDep, date: Param = None,
                 offset: Annotated[str | None, Query(description="skip this many events")] = None,
-                include: IncludeParam = None) -> Response:
+                include: IncludeParam = None, side: SideParam = None, type: TypeParam = None,
+                q: QParam = None) -> Response:
     """Every event up to `date`, newest first; HTMX gets the list from `offset` on."""
-    state = _view_state(session, date, None, None, None, None, include, i18n.use(request)[1])
+    state = _view_state(session, date, None, None, None, None, include, i18n.use(request)[1], side, type, q)
     if not state:
         return _no_data()
     start = parse_int("offset", offset, 0, 1_000_000) or 0
@@ -334,8 +393,9 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
     ctx = {"conflict": state["conflict"], "state": state, "iso": state["day"].isoformat(),
            "short": short(state["day"]), "words": words(state["day"]), **_include(state),
            "pending": not fragment and (state["proposed"] or _count_proposed(session)),
+           **(flt := _filters(session, state)),
            "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else None,
-                                   state["proposed"]),
+                                   state["proposed"], flt["event_filters"]),
            "page_title": _("%(title)s — events reported up to %(day)s") % {"title": state["conflict"].title,
                                                                              "day": short(state["day"])}}
     response = (templates.TemplateResponse(request, "events.html", ctx, block_name="event_list") if fragment
@@ -348,11 +408,12 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
 @router.get("/embed", response_class=HTMLResponse)
 def embed(request: Request, session: SessionDep, date: Param = None, place: Param = None,
           lat: Param = None, lon: Param = None, zoom: Param = None, include: IncludeParam = None,
-          slider: Annotated[str | None, Query(description="0 hides the slider")] = None) -> Response:
+          slider: Annotated[str | None, Query(description="0 hides the slider")] = None,
+          side: SideParam = None, type: TypeParam = None, q: QParam = None) -> Response:
     """The map alone, for an <iframe> on any site: compact slider, legend, attribution."""
     if slider not in (None, "", "0", "1"):
         raise invalid("slider", "must be 0 or 1")
-    state = _view_state(session, date, place, lat, lon, zoom, include, i18n.use(request)[1])
+    state = _view_state(session, date, place, lat, lon, zoom, include, i18n.use(request)[1], side, type, q)
     if not state:
         return _no_data()
     ctx = _context(request, session, state)

@@ -372,13 +372,28 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
 
 
 def event_counts(session: Session, *, date_to: date | None = None,
-                 include_proposed: bool = False) -> dict[date, int]:
-    """Number of events per day (up to `date_to`), counted by the database."""
+                 include_proposed: bool = False, places: Sequence[str] = (),
+                 side_codes: Sequence[str] = (), types: Sequence[str] = ()) -> dict[date, int]:
+    """Number of events per day (up to `date_to`, with the filters of `events`), counted by the database."""
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
     stmt = select(Event.date, func.count()).where(Event.status.in_(statuses)).group_by(Event.date)
     if date_to:
         stmt = stmt.where(Event.date <= date_to)
+    if places:
+        stmt = stmt.where(Event.place_id.in_(list(places)))
+    if side_codes:
+        stmt = stmt.where(or_(Event.actor.in_(list(side_codes)), Event.control.in_(list(side_codes))))
+    if types:
+        stmt = stmt.where(Event.type.in_(list(types)))
     return dict(session.execute(stmt).all())
+
+
+def places_with_events(session: Session, *, date_to: date, types: Sequence[str],
+                       include_proposed: bool = False) -> set[str]:
+    """Ids of the places with at least one event of `types` up to `date_to`."""
+    statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
+    return set(session.execute(select(Event.place_id).distinct().where(
+        Event.status.in_(statuses), Event.date <= date_to, Event.type.in_(list(types)))).scalars())
 
 
 def timeline(session: Session, include_proposed: bool = False) -> dict:

@@ -134,7 +134,8 @@ def oembed(request: Request, session: SessionDep, url: Param = None, format: Par
     query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
     try:
         state = _view_state(session, query.get("date"), query.get("place"), query.get("lat"),
-                            query.get("lon"), query.get("zoom"), query.get("include"), query.get("lang"))
+                            query.get("lon"), query.get("zoom"), query.get("include"), query.get("lang"),
+                            query.get("side"), query.get("type"), query.get("q"))
         if state.get("lang"):  # the view's language: its title and iframe keep it
             i18n.set_current(state["lang"])
     except HTTPException as exc:

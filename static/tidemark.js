@@ -83,6 +83,7 @@
 
   function stateQuery(extra) {
     var q = new URLSearchParams(new FormData(form()));
+    dropEmpty(q);
     Object.keys(extra || {}).forEach(function (k) { q.set(k, extra[k]); });
     return q;
   }
@@ -145,7 +146,7 @@
   function updateTimeline(i) {
     var option = days()[i], s = slider();
     if (!option) return;
-    if (s) s.setAttribute('aria-valuetext', option.label);
+    if (s) s.setAttribute('aria-valuetext', valueText(option));
     var when = byId('when');
     if (when) { when.textContent = option.label; when.dataset.date = option.dataset.date; }
     document.querySelectorAll('#bars .bar').forEach(function (bar, j) { bar.classList.toggle('sel', j === i); });
@@ -156,6 +157,11 @@
       a.href = '/?' + stateQuery({ date: days()[j].dataset.date });
       a.removeAttribute('aria-disabled');
     });
+  }
+
+  function valueText(o) {  /* "Saturday 7 December 2024, 5 changes" */
+    var n = +o.dataset.changes || 0;
+    return o.label + ', ' + n + ' change' + (n === 1 ? '' : 's');
   }
 
   function onSlide() {
@@ -359,6 +365,7 @@
         path.classList.toggle('last-known', p.freshness === 'last_known');
         path.classList.toggle('unrev', !!p.proposed);
         path.classList.toggle('sel', p.id === selected);
+        reachable(path, p);
       }
       if (m.isPopupOpen()) m.getPopup().update();
     });
@@ -371,9 +378,39 @@
       map.on('moveend', onMove);
     }
     if (changed) declutter();
+    applyFilter();
     box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
     box.removeAttribute('data-error');
     showAreas(fc.date);
+  }
+
+  /* Keyboard: each marker is a button in the tab order, named by its place and state; Enter opens it. */
+  function reachable(e, p) {
+    e.tabIndex = 0;
+    e.setAttribute('role', 'button');
+    e.setAttribute('aria-label', p.name + ': ' + statusLine(p));
+  }
+
+  /* Filters (side, type, q): the server lists the matching places, best first, in [data-match];
+     the other markers dim. A new place search then jumps to its best match. */
+  var searched;
+  function applyFilter() {
+    var h = document.querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
+    markers.forEach(function (m, id) {
+      var d = !!ok && ok.indexOf(id) < 0, t = m.getTooltip();
+      [m.getElement(), t && t.getElement()].forEach(function (x) { if (x) x.classList.toggle('dim', d); });
+    });
+    return ok || [];
+  }
+
+  function afterPanel() {
+    var found = applyFilter(), q = value('q');
+    if (q && q !== searched && map) showPlace(found[0]);
+    searched = q;
+  }
+
+  function dropEmpty(p) {  /* unset filters stay out of the URL */
+    ['side', 'type', 'q'].forEach(function (k) { if (p.get(k) === '') p.delete(k); });
   }
 
   /* Approximate areas of control (derived from towns), an optional layer under the markers. */
@@ -586,6 +623,7 @@
     map.on('zoomend', zoomClass);
     map.on('moveend', onMove);
     selected = null;
+    searched = value('q');
     var place = value('place');
     if (place) select(place);
     fitBars();
@@ -681,6 +719,13 @@
   }, true);
 
   document.addEventListener('htmx:historyRestore', function () { boot(); });
+  document.addEventListener('htmx:afterSettle', afterPanel);
+  document.addEventListener('submit', function (e) { if (e.target === form()) e.preventDefault(); });  /* Enter in the search: HTMX has it */
+  document.addEventListener('htmx:configRequest', function (e) { if (e.detail.elt === form()) dropEmpty(e.detail.parameters); });
+  document.addEventListener('keydown', function (e) {  /* Enter or Space on a marker opens its popup */
+    var m = e.target.closest && e.target.closest('#map') && markers.get(e.target.dataset.place);
+    if (m && /^(Enter| )$/.test(e.key)) { e.preventDefault(); m.openPopup(); }
+  });
 
   /* Playing adds one history entry (its first day) and then replaces it day by day, so Back
      returns to where the reader pressed Play. Decided per request, applied to its response. */

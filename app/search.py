@@ -1,0 +1,50 @@
+"""Place search by name, in any of a place's names and scripts (pure functions).
+
+"حلب", "Алепо", "Halep" and "aleppo" all find Aleppo: the query and every name are folded
+(Unicode NFKD, combining marks dropped, so "İdlib" = "idlib" and "إدلب" = "ادلب"; case folded;
+Arabic tatweel and the Greek final sigma normalised) and a name matches when it contains the
+query. Matches rank exact name first, then a name that starts with the query, then the rest;
+within a rank the more populous place comes first.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+MAX_QUERY = 100  # characters; a longer `q` is a 422
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and c != "\u0640")
+    return " ".join(kept.casefold().replace("ς", "σ").split())
+
+
+def place_names(place) -> list[str]:
+    """Every name of a place: its display name, its names per language and its aliases ("ar:حلب")."""
+    names = [place.name, *(place.names or {}).values()]
+    names += [a.split(":", 1)[1] if ":" in a[:4] else a for a in (place.aliases or [])]
+    return [n for n in names if n]
+
+
+def rank(names: list[str], query: str) -> int | None:
+    """0: a name equals the query, 1: a name starts with it, 2: contains it; None: no match."""
+    q = fold(query)
+    if not q:
+        return None
+    best = None
+    for name in names:
+        n = fold(name)
+        r = 0 if n == q else 1 if n.startswith(q) else 2 if q in n else None
+        if r is not None and (best is None or r < best):
+            best = r
+    return best
+
+
+def search(places, query: str) -> list[str]:
+    """Ids of the places one of whose names matches `query`, best first."""
+    hits = []
+    for p in places:
+        r = rank(place_names(p), query)
+        if r is not None:
+            hits.append((r, -(p.population or 0), p.id))
+    return [pid for _, _, pid in sorted(hits)]
