@@ -66,7 +66,7 @@ def load_directory(root: Path, engine: Engine, progress: Progress | None = None)
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     with Session(engine) as session:
         if engine.dialect.name == "sqlite":
-            for pragma in ("synchronous=NORMAL", "cache_size=-65536", "temp_store=MEMORY"):
+            for pragma in ("synchronous=NORMAL", "cache_size=-16384"):
                 session.connection().exec_driver_sql(f"PRAGMA {pragma}")
         try:
             report = _replace(session, dataset, report_progress)
