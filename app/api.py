@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
+from sqlmodel import Session
 
 from . import queries
-from .db import SessionDep
+from .db import SessionDep, engine_for
 from .models import EVENT_TYPES, Article, Place, Side
-from .params import check_choices, invalid, parse_day
+from .params import check_choices, invalid, parse_day, parse_int
 from .params import parse_include
 
 router = APIRouter()
@@ -58,10 +61,26 @@ def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
     d_from, d_to = parse_day("from", date_from), parse_day("to", date_to)
     if d_from and d_to and d_from > d_to:
         raise invalid("from", "is after 'to'")
-    places = check_choices("place", place or [], set(session.exec(select(Place.id)).scalars()))
-    side_codes = check_choices("side", side or [], set(session.exec(select(Side.code)).scalars()))
+    # Only the values asked for are looked up (5,000 places are not read for every request).
+    places = check_choices("place", place or [], set(session.exec(
+        select(Place.id).where(Place.id.in_(list(place)))).scalars()) if place else set())
+    side_codes = check_choices("side", side or [], set(session.exec(
+        select(Side.code).where(Side.code.in_(list(side)))).scalars()) if side else set())
     types = check_choices("type", type_ or [], set(EVENT_TYPES))
     return dict(date_from=d_from, date_to=d_to, places=places, side_codes=side_codes, types=types)
+
+
+PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+
+
+def parse_next(value: str | None) -> tuple | None:
+    """`_next` = `YYYY-MM-DD,event-id` of the last event of the previous page (keyset)."""
+    if not value:
+        return None
+    day, sep, event_id = value.partition(",")
+    if not sep or not event_id:
+        raise invalid("_next", "must be the token given as 'next' by the previous page")
+    return parse_day("_next", day), event_id
 
 
 @router.get("/api/events.json", tags=["events"])
@@ -70,11 +89,29 @@ def events_json(session: SessionDep, request: Request,
                 date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
                 place: ListQ = None, side: ListQ = None,
                 type: Annotated[list[str] | None, Query(description="event type; repeat for several")] = None,
-                include: str | None = None) -> dict:
-    """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR."""
+                include: str | None = None,
+                size: Annotated[str | None, Query(alias="_size", description=f"events per page (1-{MAX_PAGE_SIZE}, default {PAGE_SIZE})")] = None,
+                next_: Annotated[str | None, Query(alias="_next", description="the `next` token of the previous page")] = None) -> JSONResponse:
+    """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR.
+
+    Paginated like Datasette: oldest first, `_size` per page; `next` is the token for the
+    following page and `next_url` its address (null on the last page). `count` is the
+    number of all matching events.
+    """
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=parse_include(include), **filters)
-    return {"count": len(rows), "events": rows}
+    page_size = parse_int("_size", size, 1, MAX_PAGE_SIZE) or PAGE_SIZE
+    after = parse_next(next_)
+    proposed = parse_include(include)
+    rows = queries.events(session, include_proposed=proposed, after=after, limit=page_size + 1, **filters)
+    token = next_url = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        token = f"{rows[-1]['date']},{rows[-1]['id']}"
+        next_url = str(request.url.include_query_params(_next=token))
+    body = {"count": queries.count_events(session, include_proposed=proposed, **filters),
+            "size": page_size, "next": token, "next_url": next_url, "events": rows}
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+    return JSONResponse(body, headers=headers)
 
 
 def _csv_cell(value) -> str:
@@ -92,29 +129,50 @@ def _is_number(text: str) -> bool:
         return False
 
 
+CSV_BATCH = 1000
+
+
+def _csv_rows(database_url: str, proposed: bool, filters: dict) -> Iterator[str]:
+    """The CSV, a batch of rows at a time: one keyset page per batch, so memory stays constant.
+
+    Its own session: the stream outlives the request's dependencies.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    after = None
+    with Session(engine_for(database_url)) as session:
+        while True:
+            rows = queries.events(session, include_proposed=proposed, after=after, limit=CSV_BATCH, **filters)
+            for e in rows:
+                writer.writerow([_csv_cell(v) for v in (
+                    e["id"], e["date"], PRECISION_CODE.get(e["date_precision"], 1), e["type"],
+                    e["actor_name"], e["control"], e["control_coalition"], e["place"]["name"],
+                    e["place"]["id"], e["place"]["lat"], e["place"]["lon"],
+                    GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"],
+                    e["article"]["original_url"] or e["url"], e["article"]["language"], e["quote"],
+                    e["summary"], e["status"])])
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            if len(rows) < CSV_BATCH:
+                return
+            after = (date.fromisoformat(rows[-1]["date"]), rows[-1]["id"])
+
+
 @router.get("/api/events.csv", tags=["events"], response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def events_csv(session: SessionDep,
+def events_csv(session: SessionDep, request: Request,
                date_from: Annotated[str | None, Query(alias="from")] = None,
                date_to: Annotated[str | None, Query(alias="to")] = None,
                place: ListQ = None, side: ListQ = None, type: ListQ = None,
                include: str | None = None) -> Response:
-    """The same events as CSV, with ACLED's column names where one applies."""
+    """All matching events as CSV, with ACLED's column names where one applies; streamed, not paginated."""
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=parse_include(include), **filters)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in rows:
-        writer.writerow([_csv_cell(v) for v in (
-            e["id"], e["date"], PRECISION_CODE.get(e["date_precision"], 1), e["type"],
-            e["actor_name"], e["control"], e["control_coalition"], e["place"]["name"],
-            e["place"]["id"], e["place"]["lat"], e["place"]["lon"],
-            GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"],
-            e["article"]["original_url"] or e["url"], e["article"]["language"], e["quote"],
-            e["summary"], e["status"])])
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="events.csv"'})
+    proposed = parse_include(include)
+    return StreamingResponse(_csv_rows(request.app.state.settings.database_url, proposed, filters),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="events.csv"'})
 
 
 @router.get("/api/timeline.json", tags=["events"])

@@ -31,6 +31,7 @@ templates.env.globals["static_url"] = static_url
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
+EVENTS_PAGE = 100  # events on a full /events page; the next ones load on scroll
 PANEL_EVENTS = 30  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
@@ -283,7 +284,7 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
     ctx = {"conflict": state["conflict"], "state": state, "iso": state["day"].isoformat(),
            "short": short(state["day"]), "words": words(state["day"]), **_include(state),
            "pending": not fragment and (state["proposed"] or _count_proposed(session)),
-           "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else None,
+           "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else EVENTS_PAGE,
                                    state["proposed"]),
            "page_title": f"{state['conflict'].title} — events reported up to {short(state['day'])}"}
     response = (templates.TemplateResponse(request, "events.html", ctx, block_name="event_list") if fragment

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlmodel import Session
 
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent, Place,
@@ -160,22 +160,11 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
     }
 
 
-def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
-           places: Sequence[str] = (), side_codes: Sequence[str] = (),
-           types: Sequence[str] = (), include_proposed: bool = False,
-           newest_first: bool = False, limit: int | None = None, offset: int = 0) -> list[dict]:
-    """Events matching the filters, each with its place, side and source (a slice if `limit`)."""
-    c = conflict(session)
-    language = c.native_language if c else ""
+def _event_filter(stmt, *, date_from: date | None = None, date_to: date | None = None,
+                  places: Sequence[str] = (), side_codes: Sequence[str] = (),
+                  types: Sequence[str] = (), include_proposed: bool = False):
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
-    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor,
-                   Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
-                   Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
-                   Place.lat, Place.lon, Place.kind, Article.id.label("article_id"), Article.title,
-                   Article.outlet, Article.language, Article.published, Article.url)
-            .join(Place, Place.id == Event.place_id)
-            .join(Article, Article.id == Event.article_id)
-            .where(Event.status.in_(statuses)))
+    stmt = stmt.where(Event.status.in_(statuses))
     if date_from:
         stmt = stmt.where(Event.date >= date_from)
     if date_to:
@@ -186,6 +175,39 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
         stmt = stmt.where(or_(Event.actor.in_(list(side_codes)), Event.control.in_(list(side_codes))))
     if types:
         stmt = stmt.where(Event.type.in_(list(types)))
+    return stmt
+
+
+def count_events(session: Session, **filters) -> int:
+    """How many events match the filters of `events` (one indexed count)."""
+    return session.execute(_event_filter(select(func.count()).select_from(Event), **filters)).scalar_one()
+
+
+def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
+           places: Sequence[str] = (), side_codes: Sequence[str] = (),
+           types: Sequence[str] = (), include_proposed: bool = False,
+           newest_first: bool = False, limit: int | None = None, offset: int = 0,
+           after: tuple[date, str] | None = None) -> list[dict]:
+    """Events matching the filters, each with its place, side and source (a slice if `limit`).
+
+    `after` = (date, id) of the last event of the previous page: keyset pagination in the
+    (date, id) order, one index range scan however deep the page (oldest first only).
+    """
+    c = conflict(session)
+    language = c.native_language if c else ""
+    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor,
+                   Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
+                   Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
+                   Place.lat, Place.lon, Place.kind, Article.id.label("article_id"), Article.title,
+                   Article.outlet, Article.language, Article.published, Article.url)
+            .join(Place, Place.id == Event.place_id)
+            .join(Article, Article.id == Event.article_id))
+    stmt = _event_filter(stmt, date_from=date_from, date_to=date_to, places=places,
+                         side_codes=side_codes, types=types, include_proposed=include_proposed)
+    if after is not None:
+        if newest_first:
+            raise ValueError("keyset pagination runs oldest first")
+        stmt = stmt.where(tuple_(Event.date, Event.id) > tuple_(*after))
     order = (Event.date.desc(), Event.id) if newest_first else (Event.date, Event.id)
     side_by = {s.code: s for s in sides(session)}
     out = []

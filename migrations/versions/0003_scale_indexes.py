@@ -1,0 +1,32 @@
+"""indexes for the queries that matter at scale
+
+- event (date, id): keyset pagination of /api/events.json and the streamed CSV, in their order.
+- controlperiod (layer, place_id, valid_from): one place's history (popups, per-place sources,
+  what changed), without reading other places' periods.
+
+Checked with EXPLAIN QUERY PLAN in tests/test_scale.py.
+
+Revision ID: 0003_scale
+Revises: 0001
+"""
+from alembic import op
+
+
+revision = '0003_scale'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index('ix_event_date_id', ['date', 'id'], unique=False)
+    with op.batch_alter_table('controlperiod', schema=None) as batch_op:
+        batch_op.create_index('ix_period_place', ['layer', 'place_id', 'valid_from'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('controlperiod', schema=None) as batch_op:
+        batch_op.drop_index('ix_period_place')
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index('ix_event_date_id')
