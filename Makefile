@@ -21,8 +21,12 @@ install-test: $(BIN)/python
 npm:
 	@test ! -f package.json || npm ci --no-audit --no-fund --loglevel=error
 
+# The offline basemap's data (and, with ASSETS=local, Leaflet and HTMX) come from npm.
+# Without npm, ASSETS=cdn still serves the map, over tiles only.
 run: install
-	@if [ "$(ASSETS)" = "local" ]; then $(MAKE) --no-print-directory npm; fi
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory npm; \
+	 elif [ "$(ASSETS)" = "local" ]; then echo "ASSETS=local needs npm (Node.js)" >&2; exit 1; \
+	 else echo "npm not found: no offline basemap, the map shows TILE_URL's tiles only" >&2; fi
 	$(BIN)/tidemark load data/
 	$(BIN)/tidemark serve --host 127.0.0.1 --port $(PORT)
 

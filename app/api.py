@@ -25,8 +25,8 @@ PRECISION_CODE = {"day": 1, "week": 2, "month": 3}
 GEO_PRECISION = {"region": 3}
 CSV_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "actor1", "control",
                "control_coalition", "location", "location_id", "latitude", "longitude",
-               "geo_precision", "source", "source_url", "source_language", "quote", "notes",
-               "status"]
+               "geo_precision", "source", "source_kind", "source_outlet", "source_url",
+               "source_language", "quote", "notes", "status"]
 
 DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
 ListQ = Annotated[list[str] | None, Query()]
@@ -149,9 +149,9 @@ def _csv_rows(database_url: str, proposed: bool, filters: dict) -> Iterator[str]
                     e["id"], e["date"], PRECISION_CODE.get(e["date_precision"], 1), e["type"],
                     e["actor_name"], e["control"], e["control_coalition"], e["place"]["name"],
                     e["place"]["id"], e["place"]["lat"], e["place"]["lon"],
-                    GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"],
-                    e["article"]["original_url"] or e["url"], e["article"]["language"], e["quote"],
-                    e["summary"], e["status"])])
+                    GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"], e["source_kind"],
+                    e["article"]["outlet"], e["article"]["original_url"] or e["url"],
+                    e["article"]["language"], e["quote"], e["summary"], e["status"])])
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
@@ -195,18 +195,29 @@ def get_article(session, article_id: str) -> Article:
 
 @router.get("/api/sources/{article_id}", tags=["sources"])
 def source_json(article_id: str, session: SessionDep) -> JSONResponse:
-    """One source article: its metadata, full text and the passages quoted from it."""
+    """One source: an archived article (metadata, full text, the passages quoted from it) or a
+    cited report (metadata, our summary, the events that cite it; no text)."""
     article = get_article(session, article_id)
     quotes = queries.article_quotes(session, article.id)
     body = {
-        "id": article.id, "title": article.title, "outlet": article.outlet,
+        "id": article.id, "kind": article.kind, "title": article.title, "outlet": article.outlet,
         "language": article.language, "published": article.published.isoformat(),
         "published_precision": article.published_precision, "original_url": article.url or None,
-        "url": queries.source_url(article.id), "notes": article.notes,
-        "content_hash": article.content_hash, "origin": article.origin, "text": article.text,
-        "quotes": [{"event_id": e.id, "quote": e.quote, "start": e.quote_start, "end": e.quote_end,
-                    "url": queries.source_url(article.id, e.id), "date": e.date.isoformat(),
-                    "place": e.place_id, "type": e.type, "summary": e.summary, "status": e.status}
-                   for e in quotes],
+        "url": queries.source_url(article.id), "notes": article.notes, "origin": article.origin,
     }
+    if article.kind == "report":
+        # A cited report: metadata and our own summary, never its text.
+        body["summary"] = article.summary
+        body["events"] = [{"event_id": e.id, "url": queries.source_url(article.id, e.id),
+                           "date": e.date.isoformat(), "place": e.place_id, "type": e.type,
+                           "control": e.control, "summary": e.summary, "status": e.status}
+                          for e in quotes]
+    else:
+        body.update({
+            "content_hash": article.content_hash, "text": article.text,
+            "quotes": [{"event_id": e.id, "quote": e.quote, "start": e.quote_start, "end": e.quote_end,
+                        "url": queries.source_url(article.id, e.id), "date": e.date.isoformat(),
+                        "place": e.place_id, "type": e.type, "summary": e.summary, "status": e.status}
+                       for e in quotes],
+        })
     return JSONResponse(body, headers={"Link": f'</sources/{article.id}>; rel="alternate"; type="text/html"'})

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     tile_attribution: str = '© OpenStreetMap contributors'
     data_dir: Path = ROOT / "data"
 
+    @property
+    def tiles_off(self) -> bool:
+        """TILE_URL=none (or empty): the offline basemap alone, no tile server."""
+        return self.tile_url.strip().lower() in ("", "none")
+
 
 @lru_cache
 def get_settings() -> Settings:

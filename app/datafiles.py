@@ -28,6 +28,8 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 URL = re.compile(r"^https?://\S+$")
 # libyaml when present (same results as the pure-Python loader, ~20x faster on many articles)
 BASE_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+REPORT_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SUMMARY_MAX = 300  # a report's summary is one line in our own words, never a copied passage
 NO_CONTROL_TYPES = {"airstrike", "protest", "encirclement"}
 
 COLUMNS = {
@@ -37,6 +39,7 @@ COLUMNS = {
     "baseline.csv": ["place", "date", "side", "reference_url", "note"],
     "events.csv": ["id", "date", "date_precision", "place", "type", "actor", "control",
                    "article", "quote", "summary"],
+    "reports.csv": ["id", "outlet", "title", "url", "published", "language", "summary", "notes"],
 }
 ARTICLE_KEYS = ["id", "title", "outlet", "language", "published"]
 
@@ -48,6 +51,7 @@ class Dataset:
     places: list[dict[str, Any]] = field(default_factory=list)
     baseline: list[dict[str, Any]] = field(default_factory=list)
     articles: list[dict[str, Any]] = field(default_factory=list)
+    reports: list[dict[str, Any]] = field(default_factory=list)  # cited reports: metadata, no text
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -343,8 +347,59 @@ def read_article(path: Path, errors: Errors) -> dict[str, Any] | None:
     }
 
 
+def _read_reports(folder: Path, errors: Errors, taken: dict[str, str]) -> list[dict[str, Any]]:
+    """Every `reports/*.csv`: cited reports (outlet, URL, date, our one-line summary; no text).
+
+    `taken` maps the ids already used (articles) to where; report ids must not repeat them.
+    A missing folder means no cited reports.
+    """
+    out: list[dict[str, Any]] = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.csv")):
+        where = str(path)
+        for line, row in read_csv(path, "reports.csv", errors):
+            problems = []
+            rid = row["id"]
+            if not REPORT_ID.match(rid):
+                problems.append(f"id {rid!r} must be a slug of lowercase letters, digits and '-'")
+            elif rid in taken:
+                problems.append(f"id {rid!r} is already used by {taken[rid]}")
+            else:
+                taken[rid] = f"{where}:{line}"
+            for key in ("outlet", "summary"):
+                if not row[key]:
+                    problems.append(f"{key} is required")
+            if not URL.match(row["url"]):
+                problems.append("url must be an http(s) URL")
+            published = None
+            try:
+                published = parse_date(row["published"])
+            except ValueError as exc:
+                problems.append(f"published: {exc}")
+            if not LANG.match(row["language"]):
+                problems.append(f"language {row['language']!r} must be an ISO 639-1 code such as en or ar")
+            if len(row["summary"]) > SUMMARY_MAX or "\n" in row["summary"]:
+                problems.append(f"summary must be one line of at most {SUMMARY_MAX} characters, "
+                                "in our own words (no copied passages)")
+            for p in problems:
+                errors.add(where, line, p)
+            if not problems:
+                out.append({
+                    "id": rid, "kind": "report", "title": row["title"] or f"[report by {row['outlet']}]",
+                    "outlet": row["outlet"], "language": row["language"], "published": published,
+                    "published_precision": "day", "url": row["url"], "summary": row["summary"],
+                    "notes": row["notes"], "seed_file": "", "text": "", "content_hash": "",
+                })
+    return out
+
+
 def _read_events(path: Path, errors: Errors, places: set[str], sides: set[str],
-                 articles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+                 articles: dict[str, dict[str, Any]],
+                 reports: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """events.csv; `article` names an archived article (verbatim quote required) or a cited
+    report (quote empty, summary required)."""
+    reports = reports or {}
     out, seen = [], set()
     for line, row in read_csv(path, "events.csv", errors):
         where = str(path)
@@ -374,8 +429,15 @@ def _read_events(path: Path, errors: Errors, places: set[str], sides: set[str],
             problems.append("only an entry or clashes inside a place make it 'contested'")
         article = articles.get(row["article"])
         start = -1
-        if article is None:
-            problems.append(f"article {row['article']!r} is not in articles/")
+        if article is None and row["article"] in reports:
+            start = 0
+            if row["quote"]:
+                problems.append(f"quote must be empty: {row['article']} is a cited report, "
+                                "not an archived article (put our own words in summary)")
+            if not row["summary"]:
+                problems.append("summary is required for an event citing a report")
+        elif article is None:
+            problems.append(f"article {row['article']!r} is not in articles/ nor in reports/")
         elif not row["quote"]:
             problems.append("quote is required")
         else:
@@ -392,7 +454,7 @@ def _read_events(path: Path, errors: Errors, places: set[str], sides: set[str],
                 "actor": intern(row["actor"]) if row["actor"] else None,
                 "control": intern(control) if control else None,
                 "article_id": intern(row["article"]), "quote": row["quote"],
-                "quote_start": start, "quote_end": start + len(row["quote"]),
+                "quote_start": start, "quote_end": start + len(row["quote"]) if row["quote"] else 0,
                 "summary": row["summary"], "status": "accepted",
             })
     return out
@@ -424,6 +486,7 @@ def read_dataset(root: Path) -> tuple[Dataset, list[str]]:
         ds.articles.append(art)
     if not ds.articles and not (root / "articles").is_dir():
         errors.add(str(root / "articles"), 0, "directory is missing")
+    ds.reports = _read_reports(root / "reports", errors, {a: str(p) for a, p in seen.items()})
     ds.events = _read_events(root / "events.csv", errors, place_ids, side_codes,
-                             {a["id"]: a for a in ds.articles})
+                             {a["id"]: a for a in ds.articles}, {r["id"]: r for r in ds.reports})
     return ds, list(errors)

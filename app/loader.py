@@ -198,7 +198,8 @@ def _replace(session: Session, ds: Dataset, progress: Progress | None = None) ->
     events of ingested articles stay, even once their article has been written to data/.
     """
     conn = session.connection()
-    data_article_ids = [a["id"] for a in ds.articles]
+    sources = ds.articles + ds.reports  # archived articles and cited reports share the table
+    data_article_ids = [a["id"] for a in sources]
     old_data_articles = list(conn.execute(
         select(Article.id).where(Article.origin == "data")).scalars())
     removed_articles = sorted(set(old_data_articles) - set(data_article_ids))
@@ -221,10 +222,11 @@ def _replace(session: Session, ds: Dataset, progress: Progress | None = None) ->
     _sync(session, Side, "code", ds.sides)
     _sync(session, Place, "id", [_columns(Place, p) for p in ds.places])
     _insert(session, BaselineEntry.__table__, [_columns(BaselineEntry, b) for b in ds.baseline])
+    # every row with every column (articles and reports fill different ones)
     _upsert(session, Article.__table__, "id",
-            [{**_columns(Article, a), "origin": "data"} for a in ds.articles])
+            [Article(**_columns(Article, a), origin="data").model_dump() for a in sources])
     counts = {"sides": len(ds.sides), "places": len(ds.places), "baseline": len(ds.baseline),
-              "articles": len(ds.articles), "events": len(ds.events)}
+              "articles": len(ds.articles), "reports": len(ds.reports), "events": len(ds.events)}
     with _indexes_rebuilt_after(session, "event"):
         _insert(session, Event.__table__, ds.events, progress, "events")
     ds.events.clear()  # stored; the rows are read back, in columns, for the derivation

@@ -75,9 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    from . import api, sources
+    from . import api, share, sources
     app.include_router(api.router)
     app.include_router(sources.router)
+    app.include_router(share.router)
     try:
         from . import pages
     except ImportError:  # the dashboard module is optional while it is being built

@@ -15,6 +15,7 @@ EVENT_TYPES = (
     "airstrike", "protest", "defection", "other",
 )
 PRECISIONS = ("day", "week", "month")
+SOURCE_KINDS = ("article", "report")
 STATUSES = ("held", "contested", "withdrawn", "baseline")
 EVENT_STATUSES = ("accepted", "proposed", "rejected")
 LAYERS = ("accepted", "proposed")
@@ -83,10 +84,12 @@ class ArticleBase(SQLModel):
     published_precision: str = "day"
     url: str = ""
     notes: str = ""
+    kind: str = "article"  # "article": archived here with its text; "report": cited, metadata only
+    summary: str = ""  # for a cited report: one line in our own words of what it says
 
 
 class Article(ArticleBase, table=True):
-    text: str
+    text: str  # empty for a cited report
     content_hash: str = Field(index=True)
     seed_file: str = ""
     origin: str = "data"  # "data": from data/articles; "ingest": from `tidemark ingest`

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import queries
+from . import basemap, queries, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
@@ -129,7 +129,8 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "lat": state["lat"] if state["lat"] is not None else conflict.map_lat,
         "lon": state["lon"] if state["lon"] is not None else conflict.map_lon,
         "zoom": state["zoom"] if state["zoom"] is not None else conflict.map_zoom,
-        "tiles": settings.tile_url, "attribution": settings.tile_attribution,
+        "tiles": "" if settings.tiles_off else settings.tile_url, "attribution": settings.tile_attribution,
+        "basemap": "/basemap.geojson", "basemap_attribution": basemap.ATTRIBUTION,
         "attribution_url": attribution_url, "place": state["place"] or "",
         "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
     }
@@ -239,6 +240,8 @@ def _context(request: Request, session, state: dict) -> dict:
         "page_title": f"{conflict.title} — who held what on {short(day)}"
                       + (" (with unreviewed events)" if state["proposed"] else ""),
         "page_url": f"{base}/?{query}",
+        "preview_url": share.preview_url(base, state),
+        "oembed_url": share.oembed_link(base, f"{base}/?{query}"),
         "iframe": f'<iframe src="{html.escape(f"{base}/embed?{query}")}" '
                   f'title="{html.escape(conflict.title)} map" width="100%" height="480" '
                   'style="border:0" loading="lazy"></iframe>',
@@ -252,6 +255,21 @@ def sides_css(session: SessionDep) -> Response:
              for s in queries.sides(session) if SLUG.match(s.code) and COLOUR.match(s.colour)]
     return Response("\n".join(rules) + "\n", media_type="text/css",
                     headers={"Cache-Control": "public, max-age=60"})
+
+
+@router.get("/basemap.geojson")
+def basemap_geojson(request: Request, session: SessionDep) -> Response:
+    """Land, coastlines and borders of the data's region, from the npm-installed Natural Earth data."""
+    row = session.execute(select(func.min(Place.lat), func.max(Place.lat),
+                                 func.min(Place.lon), func.max(Place.lon))).one()
+    if row[0] is None:
+        return Response('{"detail":"no places loaded"}', status_code=404, media_type="application/json")
+    body = basemap.basemap_bytes(basemap.region_box([row[0], row[1]], [row[2], row[3]]))
+    if body is None:
+        return Response('{"detail":"the offline basemap is not installed: run `npm ci`"}',
+                        status_code=404, media_type="application/json")
+    return Response(body, media_type="application/geo+json",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/", response_class=HTMLResponse)

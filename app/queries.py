@@ -37,8 +37,8 @@ PERIOD_COLUMNS = (ControlPeriod.id, ControlPeriod.place_id, ControlPeriod.side, 
                   ControlPeriod.coalition, ControlPeriod.challenger, ControlPeriod.previous_side,
                   ControlPeriod.valid_from, ControlPeriod.valid_to, ControlPeriod.corroboration)
 SOURCE_COLUMNS = (Event.id, Event.type, Event.date, Event.date_precision, Event.quote, Event.summary,
-                  Event.status, Article.id.label("article_id"), Article.title, Article.outlet,
-                  Article.language, Article.published, Article.url)
+                  Event.status, Event.control, Article.id.label("article_id"), Article.title,
+                  Article.outlet, Article.language, Article.published, Article.url, Article.kind)
 PLACE_COLUMNS = (Place.id, Place.name, Place.names, Place.kind, Place.population, Place.governorate,
                  Place.lat, Place.lon)
 
@@ -56,24 +56,47 @@ def periods_on(session: Session, day: date, layer: str = "accepted"):
 
 
 def _event_source(row) -> dict:
-    return {
-        "id": row.article_id, "title": row.title, "outlet": row.outlet, "language": row.language,
-        "published": row.published.isoformat(), "url": source_url(row.article_id, row.id),
-        "original_url": row.url or None, "quote": row.quote, "event_id": row.id,
-        "event_type": row.type, "event_date": row.date.isoformat(),
+    """One event's source: an archived article (with its verbatim quote) or a cited report
+    (our summary only: no quote field)."""
+    out = {
+        "id": row.article_id, "kind": row.kind, "title": row.title, "outlet": row.outlet,
+        "language": row.language, "published": row.published.isoformat(),
+        "url": source_url(row.article_id, row.id), "original_url": row.url or None,
+        "event_id": row.id, "event_type": row.type, "event_date": row.date.isoformat(),
         "date_precision": row.date_precision, "summary": row.summary, "status": row.status,
     }
+    if row.kind != "report":
+        out["quote"] = row.quote
+    return out
 
 
-def _baseline_source(entry) -> dict:
+def _baseline_source(entry, report=None) -> dict:
+    """The baseline reference; with the metadata of the cited report of the same URL, if any.
+    Its summary is the baseline note (our words); it has no quote."""
     return {
-        "id": None, "title": "Baseline reference", "outlet": urlsplit(entry.reference_url).netloc,
-        "language": None, "published": None, "url": entry.reference_url,
-        "original_url": entry.reference_url, "quote": entry.note, "event_id": None,
+        "id": None, "kind": "baseline", "report_id": report.id if report else None,
+        "title": report.title if report else "Baseline reference",
+        "outlet": report.outlet if report else urlsplit(entry.reference_url).netloc,
+        "language": report.language if report else None,
+        "published": report.published.isoformat() if report else None,
+        "url": entry.reference_url, "original_url": entry.reference_url, "event_id": None,
         "event_type": "baseline", "event_date": entry.date.isoformat(), "date_precision": "day",
-        "summary": f"Held on {entry.date.isoformat()}, before the period this map covers.",
+        "summary": entry.note or f"Held on {entry.date.isoformat()}, before the period this map covers.",
         "status": "reference",
     }
+
+
+def reports_by_url(session: Session, urls: Iterable[str]) -> dict[str, Article]:
+    """Cited reports whose URL is one of `urls` (baseline references), by URL."""
+    urls = list(dict.fromkeys(urls))
+    out: dict[str, Article] = {}
+    for chunk in _chunks(urls):
+        for row in session.execute(
+                select(Article.id, Article.title, Article.outlet, Article.language, Article.published,
+                       Article.url).where(Article.kind == "report", Article.url.in_(chunk))
+                .order_by(Article.id)):
+            out.setdefault(row.url, row)
+    return out
 
 
 def _chunks(items: list, size: int = 500):
@@ -109,6 +132,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
                 .order_by(Event.date, Article.published, Event.id))
             for row in rows:
                 sources_by[row.period_id].append(_event_source(row))
+    reports = reports_by_url(session, (b.reference_url for b in baseline_by.values()))
     language = c.native_language if c else ""
     features = []
     counts: Counter[str] = Counter()
@@ -118,7 +142,8 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         challenger = side_by.get(p.challenger) if p.challenger else None
         sources = sources_by.get(p.id, [])
         if p.status == "baseline" and p.place_id in baseline_by:
-            sources = [_baseline_source(baseline_by[p.place_id])]
+            entry = baseline_by[p.place_id]
+            sources = [_baseline_source(entry, reports.get(entry.reference_url))]
         counts[p.coalition if p.status in ("contested", "withdrawn") else (p.side or "unknown")] += 1
         features.append({
             "type": "Feature",
@@ -199,7 +224,8 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
                    Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
                    Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
                    Place.lat, Place.lon, Place.kind, Article.id.label("article_id"), Article.title,
-                   Article.outlet, Article.language, Article.published, Article.url)
+                   Article.outlet, Article.language, Article.published, Article.url,
+                   Article.kind.label("source_kind"))
             .join(Place, Place.id == Event.place_id)
             .join(Article, Article.id == Event.article_id))
     stmt = _event_filter(stmt, date_from=date_from, date_to=date_to, places=places,
@@ -227,10 +253,11 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
             "actor_colour": actor.colour if actor else None,
             "control": ev.control,
             "control_coalition": control.coalition if control else ev.control,
-            "article": {"id": ev.article_id, "title": ev.title, "outlet": ev.outlet,
+            "article": {"id": ev.article_id, "kind": ev.source_kind, "title": ev.title, "outlet": ev.outlet,
                         "language": ev.language, "published": ev.published.isoformat(),
                         "url": source_url(ev.article_id), "original_url": ev.url or None},
-            "quote": ev.quote, "summary": ev.summary, "url": source_url(ev.article_id, ev.id),
+            "source_kind": ev.source_kind,
+            "quote": ev.quote if ev.source_kind != "report" else None, "summary": ev.summary, "url": source_url(ev.article_id, ev.id),
             "status": ev.status, "confidence": ev.confidence,
         })
     return out

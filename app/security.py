@@ -30,7 +30,7 @@ def content_security_policy(settings: Settings, path: str) -> str:
         scripts += CDN_ORIGINS
         styles += CDN_ORIGINS
     images = ["'self'", "data:"]
-    origin = tile_origin(settings.tile_url)
+    origin = "" if settings.tiles_off else tile_origin(settings.tile_url)
     if origin:
         images.append(origin)
     if path in DOCS_PATHS:

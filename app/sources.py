@@ -22,6 +22,8 @@ def source_page(article_id: str, request: Request, session: SessionDep):
     """HTML view of one source; its JSON twin is /api/sources/{id}."""
     article = get_article(session, article_id)
     quotes = queries.article_quotes(session, article.id)
+    if article.kind == "report":
+        quotes.sort(key=lambda e: (e.date, e.id))
     segments = queries.highlight_segments(
         article.text, [(e.quote_start, e.quote_end, e.id) for e in quotes])
     response = templates.TemplateResponse(request, "source.html", {

@@ -225,26 +225,36 @@
     return el('span', { class: 'badge', title: 'proposed by the extractor; not yet checked by a person', text: 'unreviewed' });
   }
 
+  function originalLink(s) {
+    var original = safeUrl(s.original_url);
+    return original && /^https?:/i.test(original) ?
+      el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }) : null;
+  }
+
+  /* An archived article (quote, highlighted on its source page), a cited report (our summary,
+     "not archived here") or the baseline reference (its note, and the report of its URL if any). */
   function sourceItem(s, external) {
-    var li = el('li');
-    var href = safeUrl(s.url);
-    if (s.id === null) {  /* the baseline reference */
+    var li = el('li', { class: 'k-' + (s.kind || 'article') });
+    var href = safeUrl(s.url), meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
+    if (s.kind === 'baseline' || s.id === null) {
       li.append(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer nofollow', text: 'Baseline reference: ' + s.outlet }));
-      if (s.quote) li.append(el('q', { text: snippet(s.quote, 200) }));
+      if (meta) li.append(' ', el('span', { class: 'mut', text: meta }));
+      if (s.summary) li.append(el('p', { class: 'sum', text: snippet(s.summary, 200) }));
       return li;
     }
     li.append(el('a', { href: href, class: 'src', target: external ? '_blank' : null, text: s.outlet }));
     if (s.status === 'proposed') li.append(' ', badge());
-    var meta = [language(s.language), day(s.published)].filter(Boolean).join(' · ');
     li.append(' ', el('span', { class: 'mut', text: meta }));
     if (s.date_precision && s.date_precision !== 'day') {
       li.append(' ', el('abbr', { class: 'flag', title: 'date known only to the ' + s.date_precision, text: '±' + s.date_precision }));
     }
-    li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
-    var original = safeUrl(s.original_url);
-    if (original && /^https?:/i.test(original)) {
-      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
+    if (s.kind === 'report') {
+      li.append(el('span', { class: 'kind', text: 'cited report — not archived here' }));
+      li.append(el('p', { class: 'sum', text: snippet(s.summary, 220) }));
+    } else {
+      li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
+    li.append(originalLink(s));
     return li;
   }
 
@@ -398,6 +408,46 @@
     return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
   }
 
+  /* The offline basemap (Natural Earth land, coasts, borders) under everything; needs no internet. */
+  function addBasemap() {
+    var url = box.dataset.basemap;
+    if (!url || !window.fetch) return;
+    map.createPane('basemap');
+    fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+      if (!geo || !map) return;
+      L.geoJSON(geo, {
+        pane: 'basemap', interactive: false,
+        style: function (f) {
+          var kind = String(f.properties && f.properties.kind);
+          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+        },
+      }).addTo(map);
+      map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));
+      box.classList.add('has-basemap');
+    }).catch(function () { /* no basemap: tiles or the plain background remain */ });
+  }
+
+  /* Tiles from TILE_URL on top of the basemap; credited only once one has drawn, and a notice if none can. */
+  function addTiles() {
+    if (!box.dataset.tiles) return;
+    var tiles = L.tileLayer(box.dataset.tiles, { maxZoom: 18 }), loaded = 0, failed = 0, notice = null;
+    tiles.on('tileload', function () {
+      if (!loaded++) map.attributionControl.addAttribution(attribution());
+      if (notice) { notice.remove(); notice = null; }
+    });
+    tiles.on('tileerror', function () {
+      if (loaded || notice || ++failed < 2) return;
+      notice = L.control({ position: 'bottomleft' });
+      notice.onAdd = function () {
+        return el('div', { class: 'tile-notice', role: 'status',
+          text: box.dataset.basemap ? 'Map tiles could not be loaded; showing the offline basemap.'
+            : 'Map tiles could not be loaded (TILE_URL).' });
+      };
+      notice.addTo(map);
+    });
+    tiles.addTo(map);
+  }
+
   /* The view the form asks for, or the conflict's default view from #map. */
   function wantedView() {
     var lat = parseFloat(value('lat')), lon = parseFloat(value('lon')), zoom = parseInt(value('zoom'), 10);
@@ -414,7 +464,8 @@
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
-    L.tileLayer(box.dataset.tiles, { attribution: attribution(), maxZoom: 18 }).addTo(map);
+    addBasemap();
+    addTiles();
     layer = L.layerGroup().addTo(map);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });

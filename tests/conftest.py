@@ -45,3 +45,27 @@ def fresh_engine(tmp_path):
     engine = engine_for(f"sqlite:///{tmp_path / 'fresh.db'}")
     migrate(engine)
     return engine
+
+
+# ---- a copy of data/ with cited reports (the bundled data/ is the research helpers') ----
+
+from report_fixture import add_reports  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def reports_data(tmp_path_factory) -> Path:
+    """A read-only copy of data/ plus cited reports; copy it again before changing it."""
+    target = tmp_path_factory.mktemp("reports") / "data"
+    shutil.copytree(DATA, target)
+    return add_reports(target)
+
+
+@pytest.fixture(scope="session")
+def reports_client(tmp_path_factory, reports_data) -> TestClient:
+    path = tmp_path_factory.mktemp("rdb") / "tidemark.db"
+    engine = engine_for(f"sqlite:///{path}")
+    migrate(engine)
+    load_directory(reports_data, engine)
+    app = create_app(Settings(database_url=f"sqlite:///{path}", assets="local"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c

@@ -39,7 +39,8 @@ def test_aleppo_is_held_by_the_government_on_26_november_citing_its_baseline(cli
     assert props["coalition"] == "government" and props["status"] == "baseline"
     assert props["since"] == "2024-11-26"
     [ref] = props["sources"]
-    assert ref["url"].startswith("https://") and ref["title"] == "Baseline reference"
+    assert ref["url"].startswith("https://") and ref["kind"] == "baseline"
+    assert "quote" not in ref and ref["summary"]
 
 
 def test_aleppo_has_changed_hands_by_2_december(client):
@@ -59,8 +60,9 @@ def test_feature_shape(client):
         assert p["status"] in {"held", "contested", "withdrawn", "baseline"}
         assert p["sources"], p["id"]
         for s in p["sources"]:
-            assert set(s) >= {"id", "title", "outlet", "language", "published", "url",
-                              "original_url", "quote"}
+            assert set(s) >= {"id", "kind", "title", "outlet", "language", "published", "url",
+                              "original_url", "summary"}
+            assert ("quote" in s) == (s["kind"] == "article"), s  # only archived articles quote
 
 
 def test_without_date_the_latest_date_is_used(client):

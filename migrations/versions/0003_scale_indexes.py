@@ -7,13 +7,13 @@
 Checked with EXPLAIN QUERY PLAN in tests/test_scale.py.
 
 Revision ID: 0003_scale
-Revises: 0001
+Revises: 0002
 """
 from alembic import op
 
 
 revision = '0003_scale'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

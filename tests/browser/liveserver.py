@@ -2,7 +2,8 @@
 
 A temp SQLite database built by the real migrations and loader from data/, then
 `uvicorn app.main:app` in a subprocess on a free port, with ASSETS=local (Leaflet and
-HTMX from node_modules) and a tile URL on the server itself, so nothing needs the internet.
+HTMX from node_modules) and TILE_URL=none (the offline Natural Earth basemap alone), so
+nothing needs the internet and the browser sees what a closed-network deployment shows.
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-# Tiles are requested from the app's own origin and 404: no internet, and easy to tell apart.
-TILE_URL = "/tiles/{z}/{x}/{y}.png"
+# No tile server: the offline basemap alone. (A test of tile failures passes a tile URL on
+# the app's own origin, which 404s: no internet, and easy to tell apart.)
+TILE_URL = "none"
 
 
 def free_port() -> int:
@@ -44,10 +46,11 @@ def build_database(path: Path, data_dir: Path = ROOT / "data") -> str:
 
 
 @contextmanager
-def running_server(database_url: str, host: str = "127.0.0.1", log: Path | None = None):
+def running_server(database_url: str, host: str = "127.0.0.1", log: Path | None = None,
+                   tile_url: str = TILE_URL):
     """Yield the base URL of a uvicorn serving the app; stop it afterwards."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "ASSETS": "local", "TILE_URL": TILE_URL,
+    env = {**os.environ, "DATABASE_URL": database_url, "ASSETS": "local", "TILE_URL": tile_url,
            "PYTHONUNBUFFERED": "1"}
     out = open(log, "w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(

@@ -1,0 +1,234 @@
+"""An offline basemap: land, coastlines and country borders from Natural Earth, cut to the data's region.
+
+The source is npm's `world-atlas` (Natural Earth 1:10m countries as TopoJSON, installed by `npm ci`
+like Leaflet). Nothing is downloaded at run time. The functions here are pure: decode the TopoJSON,
+split its arcs into coastlines (used by one country) and borders (shared by two), and clip land,
+coasts and borders to a bounding box, so the browser receives the conflict's region only.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from .config import ROOT
+
+PACKAGE, VERSION, FILE = "world-atlas", "2.0.2", "countries-10m.json"
+SOURCE = ROOT / "node_modules" / PACKAGE / FILE
+ATTRIBUTION = "Natural Earth (public domain), via world-atlas"
+PRECISION = 3  # decimal degrees kept: about 100 m, finer than the 1:10m source
+
+Point = tuple[float, float]  # (lon, lat)
+BBox = tuple[float, float, float, float]  # (west, south, east, north)
+
+
+def decode_arcs(topo: dict) -> list[list[Point]]:
+    """Absolute lon/lat positions of every arc (TopoJSON arcs are quantized and delta-encoded)."""
+    transform = topo.get("transform")
+    out: list[list[Point]] = []
+    for arc in topo["arcs"]:
+        if transform:
+            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+            x = y = 0
+            points = []
+            for dx, dy, *_ in arc:
+                x += dx
+                y += dy
+                points.append((x * sx + tx, y * sy + ty))
+        else:
+            points = [(p[0], p[1]) for p in arc]
+        out.append(points)
+    return out
+
+
+def _ring(indexes: Iterable[int], arcs: list[list[Point]]) -> list[Point]:
+    ring: list[Point] = []
+    for i in indexes:
+        points = arcs[i] if i >= 0 else arcs[~i][::-1]
+        ring.extend(points[1:] if ring else points)
+    return ring
+
+
+def _polygons(geometry: dict) -> Iterator[list[list[int]]]:
+    if geometry.get("type") == "Polygon":
+        yield geometry["arcs"]
+    elif geometry.get("type") == "MultiPolygon":
+        yield from geometry["arcs"]
+
+
+def split_arcs(topo: dict, object_name: str = "countries") -> tuple[list[list[Point]], set[int], set[int]]:
+    """(arcs, coast arc ids, border arc ids): an arc used by one geometry is coast, by two a border."""
+    arcs = decode_arcs(topo)
+    users: Counter[int] = Counter()
+    for geometry in topo["objects"][object_name]["geometries"]:
+        used = {i if i >= 0 else ~i for polygon in _polygons(geometry) for ring in polygon for i in ring}
+        users.update(used)
+    coast = {i for i, n in users.items() if n == 1}
+    border = {i for i, n in users.items() if n > 1}
+    return arcs, coast, border
+
+
+def land_polygons(topo: dict, arcs: list[list[Point]], object_name: str = "countries") -> Iterator[list[list[Point]]]:
+    for geometry in topo["objects"][object_name]["geometries"]:
+        for polygon in _polygons(geometry):
+            yield [_ring(ring, arcs) for ring in polygon]
+
+
+def _bbox_of(points: list[Point]) -> BBox:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def clip_ring(ring: list[Point], box: BBox) -> list[Point]:
+    """Sutherland–Hodgman clip of a closed ring to a rectangle (edges on the box are fine for a fill)."""
+    west, south, east, north = box
+    edges = (
+        (lambda p: p[0] >= west, lambda a, b: _cross_x(a, b, west)),
+        (lambda p: p[0] <= east, lambda a, b: _cross_x(a, b, east)),
+        (lambda p: p[1] >= south, lambda a, b: _cross_y(a, b, south)),
+        (lambda p: p[1] <= north, lambda a, b: _cross_y(a, b, north)),
+    )
+    points = ring[:-1] if len(ring) > 1 and ring[0] == ring[-1] else list(ring)
+    for inside, cross in edges:
+        if not points:
+            break
+        result: list[Point] = []
+        prev = points[-1]
+        for cur in points:
+            if inside(cur):
+                if not inside(prev):
+                    result.append(cross(prev, cur))
+                result.append(cur)
+            elif inside(prev):
+                result.append(cross(prev, cur))
+            prev = cur
+        points = result
+    if len(points) < 3:
+        return []
+    return points + [points[0]]
+
+
+def _cross_x(a: Point, b: Point, x: float) -> Point:
+    t = (x - a[0]) / (b[0] - a[0])
+    return x, a[1] + t * (b[1] - a[1])
+
+
+def _cross_y(a: Point, b: Point, y: float) -> Point:
+    t = (y - a[1]) / (b[1] - a[1])
+    return a[0] + t * (b[0] - a[0]), y
+
+
+def clip_line(line: list[Point], box: BBox) -> list[list[Point]]:
+    """The parts of a polyline inside a rectangle (Liang–Barsky per segment), joined where continuous."""
+    parts: list[list[Point]] = []
+    current: list[Point] = []
+    for a, b in zip(line, line[1:]):
+        seg = _clip_segment(a, b, box)
+        if seg is None:
+            if len(current) > 1:
+                parts.append(current)
+            current = []
+            continue
+        p, q = seg
+        if current and current[-1] == p:
+            current.append(q)
+        else:
+            if len(current) > 1:
+                parts.append(current)
+            current = [p, q]
+        if q != b:  # left the box
+            parts.append(current)
+            current = []
+    if len(current) > 1:
+        parts.append(current)
+    return parts
+
+
+def _clip_segment(a: Point, b: Point, box: BBox) -> tuple[Point, Point] | None:
+    west, south, east, north = box
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, a[0] - west), (dx, east - a[0]), (-dy, a[1] - south), (dy, north - a[1])):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            if t > t1:
+                return None
+            t0 = max(t0, t)
+        else:
+            if t < t0:
+                return None
+            t1 = min(t1, t)
+    start = a if t0 == 0 else (a[0] + t0 * dx, a[1] + t0 * dy)
+    end = b if t1 == 1 else (a[0] + t1 * dx, a[1] + t1 * dy)
+    return start, end
+
+
+def _round(points: list[Point]) -> list[list[float]]:
+    out: list[list[float]] = []
+    for x, y in points:
+        p = [round(x, PRECISION), round(y, PRECISION)]
+        if not out or out[-1] != p:
+            out.append(p)
+    return out
+
+
+def region(topo: dict, box: BBox) -> dict:
+    """A GeoJSON FeatureCollection of land, coast and border inside `box`."""
+    arcs, coast, border = split_arcs(topo)
+    land = []
+    for polygon in land_polygons(topo, arcs):
+        if not polygon or not _overlaps(_bbox_of(polygon[0]), box):
+            continue
+        rings = [_round(r) for r in (clip_ring(ring, box) for ring in polygon) if r]
+        rings = [r for r in rings if len(r) >= 4]
+        if rings:
+            land.append(rings)
+    features = []
+    if land:
+        features.append({"type": "Feature", "properties": {"kind": "land"},
+                         "geometry": {"type": "MultiPolygon", "coordinates": land}})
+    for kind, ids in (("coast", coast), ("border", border)):
+        lines = []
+        for i in sorted(ids):
+            if len(arcs[i]) < 2 or not _overlaps(_bbox_of(arcs[i]), box):
+                continue
+            lines += [r for r in (_round(part) for part in clip_line(arcs[i], box)) if len(r) > 1]
+        if lines:
+            features.append({"type": "Feature", "properties": {"kind": kind},
+                             "geometry": {"type": "MultiLineString", "coordinates": lines}})
+    return {"type": "FeatureCollection", "bbox": list(box), "attribution": ATTRIBUTION, "features": features}
+
+
+def region_box(lats: list[float], lons: list[float], margin: float = 0.6, minimum: float = 4.0) -> BBox:
+    """The places' bounding box grown by `margin` of its size (at least `minimum` degrees a side)."""
+    south, north, west, east = min(lats), max(lats), min(lons), max(lons)
+    pad_y = max((north - south) * margin, minimum)
+    pad_x = max((east - west) * margin, minimum)
+    return (round(max(west - pad_x, -180), 2), round(max(south - pad_y, -85), 2),
+            round(min(east + pad_x, 180), 2), round(min(north + pad_y, 85), 2))
+
+
+@lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int, box: BBox) -> bytes:
+    topo = json.loads(Path(path).read_text(encoding="utf-8"))
+    return json.dumps(region(topo, box), separators=(",", ":")).encode()
+
+
+def basemap_bytes(box: BBox, source: Path = SOURCE) -> bytes | None:
+    """The region's basemap as compact JSON, computed once per box and source file; None if not installed."""
+    try:
+        mtime = source.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _cached(str(source), mtime, box)
