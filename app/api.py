@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import queries
+from . import daycache, queries
 from .db import SessionDep, engine_for
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, invalid, parse_day, parse_int
@@ -41,9 +41,13 @@ def healthz(session: SessionDep) -> dict:
 
 @router.get("/api/control.geojson", tags=["control"],
             responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
-def control_geojson(session: SessionDep, date: DateQ = None,
+def control_geojson(request: Request, session: SessionDep, date: DateQ = None,
                     include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
-    """Who controls each place on `date` (default: the latest date), with the sources that say so."""
+    """Who controls each place on `date` (default: the latest date), with the sources that say so.
+
+    Built once per data version and date, then served from a gzip file (app/daycache.py),
+    with a strong `ETag`; `If-None-Match` with it gets a `304`.
+    """
     day = parse_day("date", date)
     proposed = parse_include(include)
     if day is None:
@@ -51,10 +55,20 @@ def control_geojson(session: SessionDep, date: DateQ = None,
         if bounds is None:
             raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
         day = bounds[1]
-    body = queries.control_collection(session, day, include_proposed=proposed)
-    return JSONResponse(body, media_type=GEOJSON,
-                        headers={"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
-                                         'rel="alternate"; type="text/html"'})
+    settings = request.app.state.settings
+    layer = "proposed" if proposed else "accepted"
+    cached = daycache.get_or_build(
+        daycache.cache_root(settings.database_url, settings.cache_dir), daycache.data_version(session),
+        layer, day, lambda: queries.control_collection(session, day, include_proposed=proposed))
+    headers = {"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
+                       'rel="alternate"; type="text/html"',
+               "ETag": cached.etag, "Cache-Control": daycache.CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if daycache.etag_matches(request.headers.get("if-none-match"), cached.etag):
+        return Response(status_code=304, headers=headers)
+    if daycache.accepts_gzip(request.headers.get("accept-encoding")):
+        return Response(cached.gzip_bytes(), media_type=GEOJSON,
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(cached.raw_bytes(), media_type=GEOJSON, headers=headers)
 
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = '© OpenStreetMap contributors'
     data_dir: Path = ROOT / "data"
+    cache_dir: Path | None = None  # per-date GeoJSON cache (app/daycache.py); default: system temp dir
 
     @property
     def tiles_off(self) -> bool:

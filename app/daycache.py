@@ -1,0 +1,110 @@
+"""Per-date cache of the day's GeoJSON, keyed on the data version, stored gzipped on disk.
+
+The state of a date changes only when the data changes (`load`, `ingest`, `review`), so
+`/api/control.geojson?date=D` is built once per (data version, layer, date) and kept as a
+gzip file; later requests send those bytes as they are (`Content-Encoding: gzip`), or
+inflate them for the rare client that does not accept gzip. The files live under
+`CACHE_DIR` (default: the system temp directory), one folder per data version; folders of
+older versions are removed when a new version is first served. Bodies are on disk, not in
+the server's memory, so its RSS does not grow with the number of dates served.
+
+The ETag is strong and names the version, layer and date, so a client revalidating a day
+it has gets `304 Not Modified` without a body.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+try:  # issue 10's one data version for every cache, once it is merged
+    from .cache import data_version as _data_version  # type: ignore[attr-defined]
+except ImportError:  # until then the share cards' provisional one (same contract)
+    from .share import data_version as _data_version
+
+CACHE_CONTROL = "public, no-cache"  # keep it, revalidate with the ETag (cheap: a 304)
+
+
+def data_version(session) -> str:
+    return str(_data_version(session))
+
+
+@dataclass
+class Cached:
+    path: Path
+    etag: str
+
+    def gzip_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def raw_bytes(self) -> bytes:
+        return gzip.decompress(self.path.read_bytes())
+
+
+def cache_root(database_url: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    base = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "tidemark-cache"
+    return base / hashlib.sha1(database_url.encode()).hexdigest()[:12]
+
+
+def encode(body: dict) -> bytes:
+    """The same bytes as FastAPI's JSONResponse would send."""
+    return json.dumps(body, ensure_ascii=False, allow_nan=False, indent=None,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def _prune(root: Path, keep: str) -> None:
+    try:
+        for child in root.iterdir():
+            if child.is_dir() and child.name != keep:
+                shutil.rmtree(child, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def get_or_build(root: Path, version: str, layer: str, day: date,
+                 build: Callable[[], dict]) -> Cached:
+    """The cached day, built (and written atomically) on first use."""
+    safe_version = "".join(c for c in version if c.isalnum() or c in "-_")[:64] or "none"
+    folder = root / safe_version / layer
+    path = folder / f"{day.isoformat()}.geojson.gz"
+    etag = f'"{safe_version}-{layer}-{day.isoformat()}"'
+    if path.is_file():
+        return Cached(path, etag)
+    if not (root / safe_version).is_dir():
+        _prune(root, keep=safe_version)
+    folder.mkdir(parents=True, exist_ok=True)
+    data = gzip.compress(encode(build()), compresslevel=6, mtime=0)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Cached(path, etag)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    for part in (accept_encoding or "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip()
+            return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
+    return False
