@@ -153,14 +153,19 @@ def _timeline(session, state: dict) -> dict:
             "prev_url": url(prev_change), "next_url": url(next_change)}
 
 
-def _changes(session, collection: dict, day: date) -> list[dict]:
-    """Places whose control state began on `day`, with what they were the day before (same layer)."""
-    changed = [f["properties"] for f in collection["features"]
-               if f["properties"]["since"] == day.isoformat() and f["properties"]["status"] != "baseline"]
+def _changes(session, summary: dict, day: date) -> list[dict]:
+    """Places whose control state began on `day`, with what they were the day before (same layer).
+
+    Only those places are read (by the (layer, valid_from) index), not the whole day.
+    """
+    changed = [f["properties"] for f in queries.control_collection(
+        session, day, include_proposed=summary["layer"] == "proposed", changed_only=True)["features"]]
     if not changed:
         return []
-    before = {p.place_id: p for p in queries.periods_on(session, day - timedelta(days=1), collection["layer"])}
-    side_by = {s["code"]: s for s in collection["sides"]}
+    ids = {props["id"] for props in changed}
+    before = {p.place_id: p for p in queries.periods_on(session, day - timedelta(days=1), summary["layer"],
+                                                         places=ids)}
+    side_by = {s["code"]: s for s in summary["sides"]}
     out = []
     for props in changed:
         prev = before.get(props["id"])
@@ -225,12 +230,12 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
-    collection = queries.control_collection(session, day, include_proposed=state["proposed"])
+    collection = queries.day_summary(session, day, include_proposed=state["proposed"])  # counts only
     legend = _legend(collection)
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
     query = _query(state)
-    unreviewed = sum(1 for f in collection["features"] if f["properties"]["proposed"])
+    unreviewed = collection["unreviewed"]
     return {
         **_include(state), "unreviewed": unreviewed,
         "conflict": conflict, "state": state, "day": day, "iso": day.isoformat(),

@@ -43,16 +43,62 @@ PLACE_COLUMNS = (Place.id, Place.name, Place.names, Place.kind, Place.population
                  Place.lat, Place.lon)
 
 
-def periods_on(session: Session, day: date, layer: str = "accepted"):
+def _in_force(day: date, layer: str):
+    return (ControlPeriod.layer == layer, ControlPeriod.valid_from <= day,
+            or_(ControlPeriod.valid_to.is_(None), ControlPeriod.valid_to > day))
+
+
+def periods_on(session: Session, day: date, layer: str = "accepted", changed_only: bool = False,
+               places: Sequence[str] | None = None):
     """The control period in force on `day` for each place: one indexed range lookup.
 
     Rows of plain columns, not ORM objects: this is the hot path of every slider step.
+    `changed_only`: only the periods that began that day (not the baseline); `places`: only these.
     """
-    stmt = (select(*PERIOD_COLUMNS)
-            .where(ControlPeriod.layer == layer, ControlPeriod.valid_from <= day,
-                   or_(ControlPeriod.valid_to.is_(None), ControlPeriod.valid_to > day))
-            .order_by(ControlPeriod.place_id))
+    if changed_only:
+        where = (ControlPeriod.layer == layer, ControlPeriod.valid_from == day,
+                 ControlPeriod.status != "baseline")
+    else:
+        where = _in_force(day, layer)
+    if places is not None:
+        return [row for chunk in _chunks(sorted(places)) for row in session.execute(
+            select(*PERIOD_COLUMNS).where(*where, ControlPeriod.place_id.in_(chunk))
+            .order_by(ControlPeriod.place_id))]
+    stmt = select(*PERIOD_COLUMNS).where(*where).order_by(ControlPeriod.place_id)
     return session.execute(stmt).all()
+
+
+def legend_key(status: str, coalition: str, side: str | None) -> str:
+    """What a place counts for in the legend: its holder, or contested / no holder ('unknown')."""
+    return coalition if status in ("contested", "withdrawn") else (side or "unknown")
+
+
+def day_summary(session: Session, day: date, include_proposed: bool = False) -> dict:
+    """The legend of a day (places per holder, contested, withdrawn) and how many places rest
+    on an unreviewed event: grouped queries, without building the day's GeoJSON."""
+    layer = "proposed" if include_proposed else "accepted"
+    counts: Counter[str] = Counter()
+    for status, coalition, side, n in session.execute(
+            select(ControlPeriod.status, ControlPeriod.coalition, ControlPeriod.side, func.count())
+            .where(*_in_force(day, layer))
+            .group_by(ControlPeriod.status, ControlPeriod.coalition, ControlPeriod.side)):
+        counts[legend_key(status, coalition, side)] += n
+    unreviewed = 0
+    if include_proposed:
+        unreviewed = session.execute(
+            select(func.count(func.distinct(ControlPeriod.id)))
+            .join(PeriodEvent, PeriodEvent.period_id == ControlPeriod.id)
+            .join(Event, Event.id == PeriodEvent.event_id)
+            .where(*_in_force(day, layer), Event.status == "proposed")).scalar_one()
+    return {"layer": layer, "sides": _side_counts(sides(session), counts),
+            "statuses": {"contested": counts.get("contested", 0), "withdrawn": counts.get("unknown", 0)},
+            "unreviewed": unreviewed}
+
+
+def _side_counts(side_rows, counts) -> list[dict]:
+    return [{"code": s.code, "name": s.name, "short_name": s.short_name,
+             "colour": s.colour, "coalition": s.coalition, "count": counts.get(s.code, 0)}
+            for s in side_rows]
 
 
 def _event_source(row) -> dict:
@@ -104,11 +150,15 @@ def _chunks(items: list, size: int = 500):
         yield items[i:i + size]
 
 
-def control_collection(session: Session, day: date, include_proposed: bool = False) -> dict:
-    """GeoJSON FeatureCollection of who controls each known place on `day`."""
+def control_collection(session: Session, day: date, include_proposed: bool = False,
+                       changed_only: bool = False) -> dict:
+    """GeoJSON FeatureCollection of who controls each known place on `day`.
+
+    `changed_only`: only the places whose control changed that day (the counts then too).
+    """
     c = conflict(session)
     layer = "proposed" if include_proposed else "accepted"
-    periods = periods_on(session, day, layer)
+    periods = periods_on(session, day, layer, changed_only=changed_only)
     side_rows = sides(session)
     side_by = {s.code: s for s in side_rows}
     place_by, baseline_by = {}, {}
@@ -144,7 +194,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         if p.status == "baseline" and p.place_id in baseline_by:
             entry = baseline_by[p.place_id]
             sources = [_baseline_source(entry, reports.get(entry.reference_url))]
-        counts[p.coalition if p.status in ("contested", "withdrawn") else (p.side or "unknown")] += 1
+        counts[legend_key(p.status, p.coalition, p.side)] += 1
         features.append({
             "type": "Feature",
             "id": place.id,
@@ -177,9 +227,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         "layer": layer,
         "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
         "conflict": {"id": c.id, "title": c.title} if c else None,
-        "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
-                   "colour": s.colour, "coalition": s.coalition, "count": counts.get(s.code, 0)}
-                  for s in side_rows],
+        "sides": _side_counts(side_rows, counts),
         "statuses": {"contested": counts.get("contested", 0), "withdrawn": counts.get("unknown", 0)},
         "features": features,
     }

@@ -158,3 +158,27 @@ def test_hot_queries_use_their_index(scale, name):
     assert first.startswith("SEARCH") and any(ix in first for ix in indexes), plan
     if name == "events_page":
         assert "TEMP B-TREE" not in plan, plan  # the page is read in index order, not sorted
+
+
+def test_the_panel_legend_from_one_grouped_query_matches_the_geojson(scale):
+    rng = random.Random(5)
+    with Session(scale["engine"]) as s:
+        for day in [START + timedelta(days=rng.randrange(365)) for _ in range(4)]:
+            full = queries.control_collection(s, day)
+            summary = queries.day_summary(s, day)
+            assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
+            changed = queries.control_collection(s, day, changed_only=True)["features"]
+            assert changed == [f for f in full["features"]
+                               if f["properties"]["since"] == day.isoformat()
+                               and f["properties"]["status"] != "baseline"]
+            assert changed
+
+
+def test_bundled_panel_legend_matches_the_geojson(db_url):
+    with Session(engine_for(db_url)) as s:
+        for day in (date(2024, 11, 26), date(2024, 12, 1), date(2024, 12, 7), date(2024, 12, 8)):
+            for proposed in (False, True):
+                full = queries.control_collection(s, day, include_proposed=proposed)
+                summary = queries.day_summary(s, day, include_proposed=proposed)
+                assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
+                assert summary["unreviewed"] == sum(1 for f in full["features"] if f["properties"]["proposed"])
