@@ -192,7 +192,8 @@ def events_csv(session: SessionDep, request: Request,
 @router.get("/api/timeline.json", tags=["events"])
 def timeline_json(session: SessionDep, include: str | None = None) -> dict:
     """Each day of the range with its number of events and of control changes."""
-    return queries.timeline(session, include_proposed=parse_include(include))
+    proposed = parse_include(include)
+    return daycache.memo(session, ("timeline", proposed), lambda: queries.timeline(session, include_proposed=proposed))
 
 
 @router.get("/api/sides.json", tags=["meta"])

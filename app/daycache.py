@@ -19,6 +19,8 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -108,3 +110,26 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
             q = params.strip()
             return not (q.startswith("q=") and q[2:].strip() in ("0", "0.0", "0.00", "0.000"))
     return False
+
+
+_MEMO: OrderedDict = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_SIZE = 64
+
+
+def memo(session, key: tuple, build: Callable[[], object]):
+    """A small result (the timeline, per-day counts) computed once per data version.
+
+    In memory, a few dozen entries at most: for values of a few KB, not for day bodies.
+    """
+    full_key = (str(session.get_bind().url), data_version(session), key)
+    with _MEMO_LOCK:
+        if full_key in _MEMO:
+            _MEMO.move_to_end(full_key)
+            return _MEMO[full_key]
+    value = build()
+    with _MEMO_LOCK:
+        _MEMO[full_key] = value
+        while len(_MEMO) > MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value

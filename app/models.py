@@ -121,7 +121,8 @@ class EventBase(SQLModel):
 
 
 class Event(EventBase, table=True):
-    __table_args__ = (Index("ix_event_date_id", "date", "id"),)  # keyset pagination (date, id)
+    __table_args__ = (Index("ix_event_date_id", "date", "id"),  # keyset pagination (date, id)
+                      Index("ix_event_status_date", "status", "date", "id"))  # per-day counts
 
     quote_start: int
     quote_end: int

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import basemap, queries, share
+from . import basemap, daycache, queries, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
@@ -137,7 +137,8 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
 
 
 def _timeline(session, state: dict) -> dict:
-    tl = queries.timeline(session, include_proposed=state["proposed"])
+    tl = daycache.memo(session, ("timeline", state["proposed"]),
+                       lambda: queries.timeline(session, include_proposed=state["proposed"]))
     days = [{**d, "day": date.fromisoformat(d["date"])} for d in tl["days"]]
     for d in days:
         d["words"] = words(d["day"])
@@ -190,7 +191,9 @@ def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
 
     Only the slice is read; the per-day counts come from one GROUP BY.
     """
-    per_day = queries.event_counts(session, date_to=day, include_proposed=proposed)
+    per_day = {d: n for d, n in daycache.memo(
+        session, ("event_counts", proposed),
+        lambda: queries.event_counts(session, include_proposed=proposed)).items() if d <= day}
     total = sum(per_day.values())
     rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed,
                           limit=limit, offset=offset)

@@ -329,9 +329,10 @@ def timeline(session: Session, include_proposed: bool = False) -> dict:
     start, end = bounds
     per_day = event_counts(session, include_proposed=include_proposed)
     layer = "proposed" if include_proposed else "accepted"
-    changes = Counter(session.exec(
-        select(ControlPeriod.valid_from).where(ControlPeriod.layer == layer,
-                                               ControlPeriod.status != "baseline")).scalars())
+    changes = dict(session.execute(
+        select(ControlPeriod.valid_from, func.count()).where(ControlPeriod.layer == layer,
+                                                             ControlPeriod.status != "baseline")
+        .group_by(ControlPeriod.valid_from)).all())
     days = []
     day = start
     while day <= end:

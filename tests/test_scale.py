@@ -135,11 +135,14 @@ PLANS = {
     "events_page": ("SELECT event.id FROM event JOIN place ON place.id = event.place_id "
                     "JOIN article ON article.id = event.article_id WHERE event.status IN ('accepted') "
                     "AND (event.date, event.id) > ('2030-06-01', 'e5') ORDER BY event.date, event.id LIMIT 101",
-                    ("ix_event_date_id",)),
+                    ("ix_event_date_id", "ix_event_status_date")),
     # the side panel: events up to a day, newest first
     "panel_events": ("SELECT event.id FROM event WHERE event.status IN ('accepted') "
                      "AND event.date <= '2030-06-01' ORDER BY event.date DESC, event.id LIMIT 30",
-                     ("ix_event_date_id", "ix_event_date")),
+                     ("ix_event_date_id", "ix_event_status_date")),
+    # the timeline and the panel's per-day counts, from the index alone
+    "per_day_counts": ("SELECT date, count(*) FROM event WHERE status IN ('accepted') GROUP BY date",
+                       ("COVERING INDEX ix_event_status_date",)),
     # the sources of the periods of a day
     "period_sources": ("SELECT event_id FROM periodevent WHERE period_id IN (1, 2, 3)",
                        ("sqlite_autoindex_periodevent_1",)),

@@ -1,6 +1,7 @@
 """indexes for the queries that matter at scale
 
 - event (date, id): keyset pagination of /api/events.json and the streamed CSV, in their order.
+- event (status, date, id): per-day counts (timeline, panel) read from the index alone.
 - controlperiod (layer, place_id, valid_from): one place's history (popups, per-place sources,
   what changed), without reading other places' periods.
 
@@ -21,6 +22,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index('ix_event_date_id', ['date', 'id'], unique=False)
+        batch_op.create_index('ix_event_status_date', ['status', 'date', 'id'], unique=False)
     with op.batch_alter_table('controlperiod', schema=None) as batch_op:
         batch_op.create_index('ix_period_place', ['layer', 'place_id', 'valid_from'], unique=False)
 
@@ -29,4 +31,5 @@ def downgrade() -> None:
     with op.batch_alter_table('controlperiod', schema=None) as batch_op:
         batch_op.drop_index('ix_period_place')
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index('ix_event_status_date')
         batch_op.drop_index('ix_event_date_id')
