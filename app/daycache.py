@@ -28,14 +28,39 @@ from pathlib import Path
 
 try:  # issue 10's one data version for every cache, once it is merged
     from .cache import data_version as _data_version  # type: ignore[attr-defined]
-except ImportError:  # until then the share cards' provisional one (same contract)
-    from .share import data_version as _data_version
+except ImportError:  # until then: the SQLite file's signature, or the share cards' provisional one
+    _data_version = None
 
 CACHE_CONTROL = "public, no-cache"  # keep it, revalidate with the ETag (cheap: a 304)
 
 
+def _fallback_version(session) -> str:
+    """Until app/cache.py is merged. SQLite: every commit rewrites the database file or its
+    write-ahead log, so their sizes and modification times change whenever the data does
+    (a checkpoint changes them too: a harmless rebuild). Two stat calls, no query."""
+    url = session.get_bind().url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        parts = []
+        for suffix in ("", "-wal"):
+            try:
+                st = os.stat(url.database + suffix)
+                parts.append(f"{st.st_mtime_ns:x}{st.st_size:x}")
+            except OSError:
+                parts.append("0")
+        return "f" + hashlib.sha1("-".join(parts).encode()).hexdigest()[:15]
+    from .share import data_version as share_version
+    return str(share_version(session))
+
+
 def data_version(session) -> str:
-    return str(_data_version(session))
+    """The data version, read once per session (a request's several caches share it)."""
+    info = getattr(session, "info", None)
+    if info is not None and "data_version" in info:
+        return info["data_version"]
+    version = str(_data_version(session)) if _data_version else _fallback_version(session)
+    if info is not None:
+        info["data_version"] = version
+    return version
 
 
 @dataclass
@@ -114,7 +139,7 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
 
 _MEMO: OrderedDict = OrderedDict()
 _MEMO_LOCK = threading.Lock()
-MEMO_SIZE = 64
+MEMO_SIZE = 2048  # small values: per-day summaries (~2 KB), timelines (~30 KB)
 
 
 def memo(session, key: tuple, build: Callable[[], object]):

@@ -233,7 +233,8 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
-    collection = queries.day_summary(session, day, include_proposed=state["proposed"])  # counts only
+    collection = daycache.memo(session, ("summary", state["proposed"], day),  # counts only
+                               lambda: queries.day_summary(session, day, include_proposed=state["proposed"]))
     legend = _legend(collection)
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
@@ -289,7 +290,8 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
         return _no_data()
     ctx = _context(request, session, state)
     day = state["day"]
-    changes = _changes(session, ctx["collection"], day)
+    changes = daycache.memo(session, ("changes", state["proposed"], day),
+                            lambda: _changes(session, ctx["collection"], day))
     ctx.update(_timeline(session, state))
     ctx.update(changes=changes, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"]),
                pending=state["proposed"] or _count_proposed(session),
