@@ -143,7 +143,7 @@ def _is_number(text: str) -> bool:
         return False
 
 
-CSV_BATCH = 1000
+CSV_BATCH = 5000
 
 
 def _csv_rows(database_url: str, proposed: bool, filters: dict) -> Iterator[str]:
@@ -155,23 +155,27 @@ def _csv_rows(database_url: str, proposed: bool, filters: dict) -> Iterator[str]
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     after = None
+    cell = _csv_cell
     with Session(engine_for(database_url)) as session:
+        side_by = {s.code: s for s in queries.sides(session)}
         while True:
-            rows = queries.events(session, include_proposed=proposed, after=after, limit=CSV_BATCH, **filters)
+            rows = queries.export_rows(session, include_proposed=proposed, after=after, limit=CSV_BATCH,
+                                       **filters)
             for e in rows:
-                writer.writerow([_csv_cell(v) for v in (
-                    e["id"], e["date"], PRECISION_CODE.get(e["date_precision"], 1), e["type"],
-                    e["actor_name"], e["control"], e["control_coalition"], e["place"]["name"],
-                    e["place"]["id"], e["place"]["lat"], e["place"]["lon"],
-                    GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"], e["source_kind"],
-                    e["article"]["outlet"], e["article"]["original_url"] or e["url"],
-                    e["article"]["language"], e["quote"], e["summary"], e["status"])])
+                actor, control = side_by.get(e.actor), side_by.get(e.control)
+                writer.writerow((
+                    e.id, e.date.isoformat(), PRECISION_CODE.get(e.date_precision, 1), e.type,
+                    cell(actor.name if actor else None), e.control or "",
+                    control.coalition if control else (e.control or ""), cell(e.place_name), e.place_id,
+                    e.lat, e.lon, GEO_PRECISION.get(e.kind, 1), cell(e.outlet), e.source_kind,
+                    cell(e.outlet), cell(e.url or queries.source_url(e.article_id, e.id)), e.language,
+                    cell(e.quote if e.source_kind != "report" else None), cell(e.summary), e.status))
             yield buf.getvalue()
             buf.seek(0)
             buf.truncate()
             if len(rows) < CSV_BATCH:
                 return
-            after = (date.fromisoformat(rows[-1]["date"]), rows[-1]["id"])
+            after = (rows[-1].date, rows[-1].id)
 
 
 @router.get("/api/events.csv", tags=["events"], response_class=Response,

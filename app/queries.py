@@ -256,6 +256,22 @@ def count_events(session: Session, **filters) -> int:
     return session.execute(_event_filter(select(func.count()).select_from(Event), **filters)).scalar_one()
 
 
+def export_rows(session: Session, *, after: tuple[date, str] | None = None, limit: int = 5000,
+                include_proposed: bool = False, **filters):
+    """Plain rows for the CSV export, in (date, id) order after `after`: only the columns it needs."""
+    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor, Event.control,
+                   Event.quote, Event.summary, Event.status, Place.id.label("place_id"),
+                   Place.name.label("place_name"), Place.lat, Place.lon, Place.kind,
+                   Article.id.label("article_id"), Article.outlet, Article.kind.label("source_kind"),
+                   Article.url, Article.language)
+            .join(Place, Place.id == Event.place_id)
+            .join(Article, Article.id == Event.article_id))
+    stmt = _event_filter(stmt, include_proposed=include_proposed, **filters)
+    if after is not None:
+        stmt = stmt.where(tuple_(Event.date, Event.id) > tuple_(*after))
+    return session.execute(stmt.order_by(Event.date, Event.id).limit(limit)).all()
+
+
 def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
            places: Sequence[str] = (), side_codes: Sequence[str] = (),
            types: Sequence[str] = (), include_proposed: bool = False,
