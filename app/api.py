@@ -71,6 +71,56 @@ def control_geojson(request: Request, session: SessionDep, date: DateQ = None,
     return Response(cached.raw_bytes(), media_type=GEOJSON, headers=headers)
 
 
+def _cached_json(request: Request, session, layer: str, name, build) -> Response:
+    """A body built once per data version (app/daycache.py): gzip as is, ETag, 304."""
+    settings = request.app.state.settings
+    cached = daycache.get_or_build(daycache.cache_root(settings.database_url, settings.cache_dir),
+                                   daycache.data_version(session), layer, name, build)
+    headers = {"ETag": cached.etag, "Cache-Control": daycache.CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if daycache.etag_matches(request.headers.get("if-none-match"), cached.etag):
+        return Response(status_code=304, headers=headers)
+    if daycache.accepts_gzip(request.headers.get("accept-encoding")):
+        return Response(cached.gzip_bytes(), media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(cached.raw_bytes(), media_type="application/json", headers=headers)
+
+
+@router.get("/api/places.json", tags=["control"])
+def places_json(request: Request, session: SessionDep) -> Response:
+    """Every place's id, names and coordinates, as arrays (`fields` names the columns): load once."""
+    return _cached_json(request, session, "places", "places", lambda: queries.compact_places(session))
+
+
+@router.get("/api/periods.json", tags=["control"])
+def periods_json(request: Request, session: SessionDep,
+                 include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None) -> Response:
+    """Every control period, compactly (days since `start`; indexes into `places`, `sides`,
+    `statuses`), with the days of the reports behind each: a client computes any day locally."""
+    proposed = parse_include(include)
+    return _cached_json(request, session, "proposed" if proposed else "accepted", "periods",
+                        lambda: queries.compact_periods(session, include_proposed=proposed))
+
+
+@router.get("/api/places/{place_id}.geojson", tags=["control"],
+            responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "unknown place"}})
+def place_geojson(place_id: str, session: SessionDep, date: DateQ = None,
+                  include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+    """One place on `date` (default: the latest date): its state and the sources that say so (for a popup)."""
+    day = parse_day("date", date)
+    proposed = parse_include(include)
+    if len(place_id) > 200 or session.get(Place, place_id) is None:
+        raise HTTPException(status_code=404, detail=f"no place with id {place_id[:80]!r}")
+    if day is None:
+        bounds = queries.date_bounds(session)
+        if bounds is None:
+            raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+        day = bounds[1]
+    features = queries.control_collection(session, day, include_proposed=proposed, places=[place_id])["features"]
+    if not features:
+        raise HTTPException(status_code=404, detail=f"no known state of {place_id[:80]!r} on {day.isoformat()}")
+    return JSONResponse(features[0], media_type=GEOJSON)
+
+
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
     d_from, d_to = parse_day("from", date_from), parse_day("to", date_to)
     if d_from and d_to and d_from > d_to:

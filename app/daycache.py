@@ -95,13 +95,14 @@ def _prune(root: Path, keep: str) -> None:
         pass
 
 
-def get_or_build(root: Path, version: str, layer: str, day: date,
+def get_or_build(root: Path, version: str, layer: str, day: date | str,
                  build: Callable[[], dict]) -> Cached:
-    """The cached day, built (and written atomically) on first use."""
+    """The cached day (or named body, e.g. "periods"), built and written atomically on first use."""
+    name = day.isoformat() if isinstance(day, date) else day
     safe_version = "".join(c for c in version if c.isalnum() or c in "-_")[:64] or "none"
     folder = root / safe_version / layer
-    path = folder / f"{day.isoformat()}.geojson.gz"
-    etag = f'"{safe_version}-{layer}-{day.isoformat()}"'
+    path = folder / f"{name}.geojson.gz"
+    etag = f'"{safe_version}-{layer}-{name}"'
     if path.is_file():
         return Cached(path, etag)
     if not (root / safe_version).is_dir():

@@ -151,14 +151,15 @@ def _chunks(items: list, size: int = 500):
 
 
 def control_collection(session: Session, day: date, include_proposed: bool = False,
-                       changed_only: bool = False) -> dict:
+                       changed_only: bool = False, places: Sequence[str] | None = None) -> dict:
     """GeoJSON FeatureCollection of who controls each known place on `day`.
 
-    `changed_only`: only the places whose control changed that day (the counts then too).
+    `changed_only`: only the places whose control changed that day; `places`: only these
+    (the counts then cover only them too).
     """
     c = conflict(session)
     layer = "proposed" if include_proposed else "accepted"
-    periods = periods_on(session, day, layer, changed_only=changed_only)
+    periods = periods_on(session, day, layer, changed_only=changed_only, places=places)
     side_rows = sides(session)
     side_by = {s.code: s for s in side_rows}
     place_by, baseline_by = {}, {}
@@ -393,3 +394,59 @@ def highlight_segments(text: str, spans: Iterable[tuple[int, int, str]]) -> list
 
 def places_by_id(session: Session, ids: Iterable[str]) -> list[Place]:
     return list(session.exec(select(Place).where(Place.id.in_(list(ids)))).scalars())
+
+
+STATUS_CODES = ("baseline", "held", "contested", "withdrawn")
+PLACE_FIELDS = ["id", "name", "native_name", "lon", "lat", "kind", "population", "governorate"]
+PERIOD_FIELDS = ["place", "from", "to", "status", "side", "challenger", "previous_side",
+                 "corroboration", "proposed", "reports"]
+
+
+def compact_places(session: Session) -> dict:
+    """Every place's geometry and names, once (the map's static part), as arrays of PLACE_FIELDS."""
+    c = conflict(session)
+    language = c.native_language if c else ""
+    rows = session.execute(select(*PLACE_COLUMNS).order_by(Place.id)).all()
+    return {"fields": PLACE_FIELDS, "native_language": language,
+            "places": [[r.id, r.name, r.names.get(language, "") if language else "", r.lon, r.lat,
+                        r.kind, r.population, r.governorate] for r in rows]}
+
+
+def compact_periods(session: Session, include_proposed: bool = False) -> dict:
+    """Every control period of a layer, compactly, so a client computes any day itself.
+
+    Dates are days since `start`; `to` is exclusive (null: still in force). Indexes point into
+    `places` (the order of /api/places.json) and `sides`; `status` into `statuses`. `reports`:
+    the days of the events that support the period (a client derives the latest report up to
+    a day, and its age, from them); `proposed`: 1 if one of them awaits review.
+    """
+    layer = "proposed" if include_proposed else "accepted"
+    bounds = date_bounds(session)
+    c = conflict(session)
+    start = c.baseline_date if c else (bounds[0] if bounds else date(1970, 1, 1))
+    place_ids = list(session.execute(select(Place.id).order_by(Place.id)).scalars())
+    place_index = {p: i for i, p in enumerate(place_ids)}
+    side_codes = [s.code for s in sides(session)]
+    side_index = {s: i for i, s in enumerate(side_codes)}
+    support: dict[int, list[date]] = defaultdict(list)
+    unreviewed: set[int] = set()
+    for period_id, day, status in session.execute(
+            select(PeriodEvent.period_id, Event.date, Event.status)
+            .join(Event, Event.id == PeriodEvent.event_id)
+            .join(ControlPeriod, ControlPeriod.id == PeriodEvent.period_id)
+            .where(ControlPeriod.layer == layer)):
+        support[period_id].append(day)
+        if status == "proposed":
+            unreviewed.add(period_id)
+    out = []
+    for p in session.execute(select(*PERIOD_COLUMNS).where(ControlPeriod.layer == layer)
+                             .order_by(ControlPeriod.place_id, ControlPeriod.valid_from)):
+        out.append([place_index[p.place_id], (p.valid_from - start).days,
+                    (p.valid_to - start).days if p.valid_to else None, STATUS_CODES.index(p.status),
+                    side_index.get(p.side), side_index.get(p.challenger), side_index.get(p.previous_side),
+                    p.corroboration, 1 if p.id in unreviewed else 0,
+                    sorted({(d - start).days for d in support.get(p.id, ())})])
+    return {"layer": layer, "start": start.isoformat(),
+            "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
+            "fields": PERIOD_FIELDS, "statuses": list(STATUS_CODES), "sides": side_codes,
+            "places": place_ids, "periods": out}

@@ -185,3 +185,50 @@ def test_bundled_panel_legend_matches_the_geojson(db_url):
                 summary = queries.day_summary(s, day, include_proposed=proposed)
                 assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
                 assert summary["unreviewed"] == sum(1 for f in full["features"] if f["properties"]["proposed"])
+
+
+def _state_from_periods(compact: dict, places: dict, day: date) -> dict:
+    start = date.fromisoformat(compact["start"])
+    offset = (day - start).days
+    sides = compact["sides"] + [None]
+    out = {}
+    for place, frm, to, status, side, challenger, previous, corroboration, proposed, reports in compact["periods"]:
+        if frm <= offset and (to is None or offset < to):
+            out[compact["places"][place]] = {
+                "side": sides[side if side is not None else -1], "status": compact["statuses"][status],
+                "challenger": sides[challenger if challenger is not None else -1],
+                "previous_side": sides[previous if previous is not None else -1],
+                "since": (start + timedelta(days=frm)).isoformat(), "corroboration": corroboration,
+                "proposed": bool(proposed),
+                "report_days": sorted({(start + timedelta(days=r)).isoformat() for r in reports})}
+    return out
+
+
+def test_compact_periods_let_a_client_compute_any_day(scale_client):
+    places = scale_client.get("/api/places.json")
+    assert places.status_code == 200 and places.headers["etag"]
+    rows = places.json()
+    assert rows["fields"][:5] == ["id", "name", "native_name", "lon", "lat"] and len(rows["places"]) == 2000
+    r = scale_client.get("/api/periods.json")
+    compact = r.json()
+    assert scale_client.get("/api/periods.json", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    rng = random.Random(9)
+    for day in [START + timedelta(days=rng.randrange(365)) for _ in range(5)]:
+        fc = scale_client.get(f"/api/control.geojson?date={day}").json()
+        local = _state_from_periods(compact, rows, day)
+        assert set(local) == {f["id"] for f in fc["features"]}
+        for f in fc["features"]:
+            p, mine = f["properties"], local[f["id"]]
+            for key in ("side", "status", "challenger", "previous_side", "since", "corroboration", "proposed"):
+                assert mine[key] == p[key], (day, f["id"], key)
+            if p["status"] != "baseline":
+                assert mine["report_days"] == sorted({s["event_date"] for s in p["sources"]})
+
+
+def test_a_popup_gets_one_place_with_its_sources(scale_client):
+    fc = scale_client.get("/api/control.geojson?date=2030-07-01").json()
+    feature = next(f for f in fc["features"] if f["properties"]["status"] == "held")
+    one = scale_client.get(f"/api/places/{feature['id']}.geojson?date=2030-07-01")
+    assert one.status_code == 200 and one.json() == feature
+    assert scale_client.get("/api/places/nowhere.geojson").status_code == 404
+    assert scale_client.get("/api/places/p1.geojson?date=2030-13-01").status_code == 422
