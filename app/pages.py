@@ -32,6 +32,7 @@ templates.env.globals["static_url"] = static_url
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
 EVENTS_PAGE = 100  # events on a full /events page; the next ones load on scroll
+CANVAS_ABOVE = 1000  # places: above this the map draws markers on one canvas, not as SVG nodes
 PANEL_EVENTS = 30  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
@@ -72,8 +73,10 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
             "zoom": parse_int("zoom", zoom, 0, 19)}
     if (view["lat"] is None) != (view["lon"] is None):
         raise invalid("lon" if view["lon"] is None else "lat", "lat and lon go together")
+    places = daycache.memo(session, ("place_count",), lambda: session.execute(
+        select(func.count()).select_from(Place)).scalar_one())
     return {"conflict": conflict, "start": start, "end": end, "day": day,
-            "place": place or None, "proposed": proposed, **view}
+            "place": place or None, "proposed": proposed, "places": places, **view}
 
 
 def _count_proposed(session) -> int:
@@ -133,6 +136,7 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "basemap": "/basemap.geojson", "basemap_attribution": basemap.ATTRIBUTION,
         "attribution_url": attribution_url, "place": state["place"] or "",
         "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
+        "canvas": state.get("places", 0) > CANVAS_ABOVE,
     }
 
 

@@ -305,9 +305,10 @@
       var p = f.properties;
       seen.add(p.id);
       features.set(p.id, f);
-      var m = markers.get(p.id);
+      var m = markers.get(p.id), key = [p.status, p.side, p.challenger, p.previous_side, p.proposed, p.colour].join();
       if (!m) m = addMarker(f);
-      else { m.setStyle(style(p)); m.setRadius(radius(p)); }
+      else if (m.tmKey !== key) { m.setStyle(style(p)); m.setRadius(radius(p)); }  /* only what changed */
+      m.tmKey = key;
       var path = m.getElement();
       if (path) {
         path.setAttribute('data-place', p.id);
@@ -462,7 +463,7 @@
     box = byId('map');
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
-    map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
+    map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false, preferCanvas: !!box.dataset.canvas });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
     addBasemap();
     addTiles();
