@@ -290,3 +290,34 @@ def source_json(article_id: str, session: SessionDep) -> JSONResponse:
                        for e in quotes],
         })
     return JSONResponse(body, headers={"Link": f'</sources/{article.id}>; rel="alternate"; type="text/html"'})
+
+
+_AREAS_CACHE: dict[tuple, dict] = {}
+
+
+@router.get("/api/areas.geojson", tags=["control"],
+            responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
+def areas_geojson(session: SessionDep, date: DateQ = None,
+                  include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+    """Approximate areas of control on `date`, derived from towns: Voronoi cells of the places, cut to
+    the land of their countries and to 50 km around each place, dissolved by holder (`group`:
+    reported, last_known, contested, unknown). Approximate by construction; the places are the record."""
+    from . import areas
+    from .share import data_version
+
+    day = parse_day("date", date)
+    proposed = parse_include(include)
+    bounds = queries.date_bounds(session)
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    day = day or bounds[1]
+    key = (data_version(session), day, proposed)
+    body = _AREAS_CACHE.get(key)
+    if body is None:
+        collection = queries.control_collection(session, day, include_proposed=proposed)
+        points = [tuple(f["geometry"]["coordinates"][:2]) for f in collection["features"]]
+        body = areas.areas(collection, areas.installed_land(points) if points else None)
+        if len(_AREAS_CACHE) > 64:
+            _AREAS_CACHE.clear()
+        _AREAS_CACHE[key] = body
+    return JSONResponse(body, media_type=GEOJSON)

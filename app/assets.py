@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from .config import ROOT
 
@@ -74,7 +74,8 @@ def _digest(path: Path, mtime_ns: int) -> str:
 
 
 def static_url(name: str) -> str:
-    """/static/NAME?v=<content hash>, so browsers never run a stale copy after an upgrade."""
+    """/static/NAME?v=<content hash>, so browsers never run a stale copy after an upgrade.
+    Our own .js and .css are served minified from there (see `minified`)."""
     path = STATIC / name
     try:
         return f"/static/{name}?v={_digest(path, path.stat().st_mtime_ns)}"
@@ -82,7 +83,44 @@ def static_url(name: str) -> str:
         return f"/static/{name}"
 
 
+@lru_cache(maxsize=16)
+def _minified(path: Path, mtime_ns: int) -> bytes:
+    import rcssmin
+    import rjsmin
+
+    text = path.read_text(encoding="utf-8")
+    out = rjsmin.jsmin(text) if path.suffix == ".js" else rcssmin.cssmin(text)
+    return out.encode("utf-8")
+
+
+def minified(name: str) -> bytes | None:
+    """Our own script or stylesheet without comments and spaces, computed once per file version
+    (the readable file stays in static/; `?raw=1` serves it as written)."""
+    path = STATIC / name
+    try:
+        return _minified(path, path.stat().st_mtime_ns)
+    except OSError:
+        return None
+
+
 router = APIRouter(include_in_schema=False)
+
+
+def _serve_minified(name: str, media: str):
+    def handler(raw: str | None = None) -> Response:
+        if raw:
+            return FileResponse(STATIC / name, media_type=media)
+        body = minified(name)
+        if body is None:
+            raise HTTPException(status_code=404, detail="not found")
+        return Response(body, media_type=media, headers={"Cache-Control": "public, max-age=3600"})
+    return handler
+
+
+for _name in sorted(p.name for p in STATIC.glob("*.js")) + sorted(p.name for p in STATIC.glob("*.css")):
+    router.add_api_route(f"/static/{_name}", _serve_minified(
+        _name, "text/javascript; charset=utf-8" if _name.endswith(".js") else "text/css; charset=utf-8"),
+        methods=["GET"])
 
 
 @router.get("/vendor/{package}/{path:path}")

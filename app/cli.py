@@ -55,6 +55,19 @@ def load(data_dir: Path = typer.Argument(Path("data"), help="the data directory 
         raise typer.Exit(1)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     typer.echo(f"loaded {data_dir}: {counts}")
+    _warm_basemap(engine)
+
+
+def _warm_basemap(engine) -> None:
+    """Cut the offline basemap for the loaded places now, so the server's first page needn't."""
+    from sqlmodel import Session
+
+    from . import basemap
+
+    with Session(engine) as session:
+        box = basemap.box_of_places(session)
+    if box is not None and basemap.basemap_bytes(box) is None:
+        typer.echo("offline basemap not installed (npm ci): the map will show tiles only", err=True)
 
 
 @app.command()

@@ -75,8 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    from . import api, share, sources
+    from . import api, compare, share, sources
     app.include_router(api.router)
+    app.include_router(compare.router)
     app.include_router(sources.router)
     app.include_router(share.router)
     try:

@@ -273,11 +273,10 @@ def sides_css(session: SessionDep) -> Response:
 @router.get("/basemap.geojson")
 def basemap_geojson(request: Request, session: SessionDep) -> Response:
     """Land, coastlines and borders of the data's region, from the npm-installed Natural Earth data."""
-    row = session.execute(select(func.min(Place.lat), func.max(Place.lat),
-                                 func.min(Place.lon), func.max(Place.lon))).one()
-    if row[0] is None:
+    box = basemap.box_of_places(session)
+    if box is None:
         return Response('{"detail":"no places loaded"}', status_code=404, media_type="application/json")
-    body = basemap.basemap_bytes(basemap.region_box([row[0], row[1]], [row[2], row[3]]))
+    body = basemap.basemap_bytes(box)
     if body is None:
         return Response('{"detail":"the offline basemap is not installed: run `npm ci`"}',
                         status_code=404, media_type="application/json")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import io
+import json
 from collections import OrderedDict
 from threading import Lock
 from typing import Annotated
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 
 from . import basemap, preview, queries
 from .db import SessionDep
-from .models import ControlPeriod, Event, Place
+from .models import ControlPeriod, Event
 from .params import invalid, parse_int
 
 router = APIRouter(include_in_schema=False)
@@ -42,12 +43,8 @@ def data_version(session) -> str:
 
 
 def _basemap_for(session) -> dict | None:
-    import json
-    row = session.execute(select(func.min(Place.lat), func.max(Place.lat),
-                                 func.min(Place.lon), func.max(Place.lon))).one()
-    if row[0] is None:
-        return None
-    body = basemap.basemap_bytes(basemap.region_box([row[0], row[1]], [row[2], row[3]]))
+    box = basemap.box_of_places(session)
+    body = basemap.basemap_bytes(box) if box else None
     return json.loads(body) if body else None
 
 

@@ -329,6 +329,55 @@
     }
     box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
     box.removeAttribute('data-error');
+    showAreas(fc.date);
+  }
+
+  /* Approximate areas of control (derived from towns), an optional layer under the markers. */
+  var areasLayer = null, areasOn = false, areasDate = null;
+  function addAreasControl() {
+    if (!box.dataset.areasApi) return;
+    map.createPane('areas');
+    areasOn = box.dataset.areas === '1';
+    var control = L.control({ position: 'topright' });
+    control.onAdd = function () {
+      var input = el('input', { type: 'checkbox', id: 'areas-toggle' });
+      input.checked = areasOn;
+      input.addEventListener('change', function () {
+        areasOn = input.checked;
+        showAreas(box.dataset.date);
+      });
+      var label = el('label', { class: 'areas-toggle', for: 'areas-toggle' }, input,
+        el('span', { text: ' Areas' }), el('small', { text: ' approximate, derived from towns' }));
+      L.DomEvent.disableClickPropagation(label);
+      return label;
+    };
+    control.addTo(map);
+  }
+
+  function showAreas(date) {
+    if (!map || !box.dataset.areasApi) return;
+    if (!areasOn || !date) {
+      if (areasLayer) { map.removeLayer(areasLayer); areasLayer = null; areasDate = null; }
+      return;
+    }
+    if (areasDate === date && areasLayer) return;
+    var include = box.dataset.include || '';
+    fetch(box.dataset.areasApi + '?date=' + encodeURIComponent(date) + (include ? '&include=' + encodeURIComponent(include) : ''))
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (geo) {
+        if (!geo || !areasOn || box.dataset.date !== date) return;
+        var next = L.geoJSON(geo, {
+          pane: 'areas', interactive: false,
+          style: function (f) {
+            var p = f.properties || {};
+            return { className: 'area area-' + String(p.group), fillColor: p.colour || '#888888', stroke: false };
+          },
+        });
+        if (areasLayer) map.removeLayer(areasLayer);
+        areasLayer = next.addTo(map);
+        areasDate = date;
+        box.dataset.areasDate = date;
+      }).catch(function () {});
   }
 
   function fetchDay(date) {
@@ -467,6 +516,7 @@
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
     addBasemap();
     addTiles();
+    addAreasControl();
     layer = L.layerGroup().addTo(map);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });
@@ -479,7 +529,7 @@
     if (place) select(place);
     updateTimeline(currentIndex());
     updateLinks();
-    load(value('date') || box.dataset.date);
+    load(value('date') || box.dataset.day);
   }
 
   /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */

@@ -38,7 +38,11 @@ def test_bundled_data_is_valid(data_copy):
 def test_every_quote_occurs_verbatim_in_its_article(data_copy):
     ds, _ = read_dataset(data_copy)
     texts = {a["id"]: a["text"] for a in ds.articles}
+    reports = {r["id"] for r in ds.reports}
     for e in ds.events:
+        if e["article_id"] in reports:  # a cited report: our summary, never a quote
+            assert e["quote"] == "" and e["summary"], e["id"]
+            continue
         assert texts[e["article_id"]][e["quote_start"]:e["quote_end"]] == e["quote"], e["id"]
 
 

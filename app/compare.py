@@ -1,0 +1,131 @@
+"""Compare two dates: every place whose holder changed between them, with the events in between.
+
+`changes(before, after)` is pure; `/compare?from=&to=` (HTML, with a map) and its JSON twin
+`/api/compare.json?from=&to=` serve it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from . import queries
+from .assets import asset_tags
+from .db import SessionDep
+from .params import invalid, parse_day, parse_include
+from .templating import templates
+
+router = APIRouter()
+DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
+IncludeQ = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
+
+
+def holder_key(state: dict | None) -> tuple:
+    """What "who holds it" means for a comparison: the side, or contested / withdrawn.
+    A place known from the baseline and the same side reported holding it are the same holder."""
+    if state is None:
+        return ("unknown",)
+    if state["status"] == "withdrawn":
+        return ("withdrawn", state.get("previous_side"))
+    if state["status"] == "contested":
+        return ("contested", state.get("side"), state.get("challenger"))
+    return ("held", state.get("side"))
+
+
+def changes(before: dict[str, dict], after: dict[str, dict]) -> list[str]:
+    """Ids of the places whose holder differs between two states (place id -> state), sorted."""
+    return sorted(p for p in set(before) | set(after) if holder_key(before.get(p)) != holder_key(after.get(p)))
+
+
+def _states(collection: dict) -> dict[str, dict]:
+    return {f["properties"]["id"]: f["properties"] for f in collection["features"]}
+
+
+def _brief(props: dict | None) -> dict | None:
+    if props is None:
+        return None
+    return {k: props.get(k) for k in ("side", "side_name", "colour", "coalition", "status", "challenger",
+                                      "challenger_name", "challenger_colour", "previous_side", "since")}
+
+
+def comparison(session, d_from: date, d_to: date, proposed: bool) -> dict:
+    before = _states(queries.control_collection(session, d_from, include_proposed=proposed))
+    after_collection = queries.control_collection(session, d_to, include_proposed=proposed)
+    after = _states(after_collection)
+    ids = changes(before, after)
+    events = queries.events(session, date_to=d_to, places=ids, include_proposed=proposed) if ids else []
+    by_place: dict[str, list] = {}
+    for e in events:
+        if e["date"] > d_from.isoformat():
+            by_place.setdefault(e["place"]["id"], []).append(e)
+    rows = []
+    for pid in ids:
+        place = after.get(pid) or before.get(pid)
+        feature = next((f for f in after_collection["features"] if f["properties"]["id"] == pid), None)
+        rows.append({
+            "place": {"id": pid, "name": place["name"], "native_name": place.get("native_name", ""),
+                      "lat": feature["geometry"]["coordinates"][1] if feature else None,
+                      "lon": feature["geometry"]["coordinates"][0] if feature else None},
+            "from": _brief(before.get(pid)), "to": _brief(after.get(pid)),
+            "events": by_place.get(pid, []),
+        })
+    return {"from": d_from.isoformat(), "to": d_to.isoformat(), "layer": after_collection["layer"],
+            "sides": after_collection["sides"], "count": len(rows), "changes": rows}
+
+
+def _dates(session, date_from: str | None, date_to: str | None) -> tuple[date, date]:
+    bounds = queries.date_bounds(session)
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    start, end = bounds
+    d_from = parse_day("from", date_from) or start
+    d_to = parse_day("to", date_to) or end
+    for name, d in (("from", d_from), ("to", d_to)):
+        if not start <= d <= end:
+            raise invalid(name, f"must be between {start.isoformat()} and {end.isoformat()}")
+    if d_from > d_to:
+        raise invalid("from", "is after 'to'")
+    return d_from, d_to
+
+
+def _query(d_from: date, d_to: date, proposed: bool) -> str:
+    return f"from={d_from.isoformat()}&to={d_to.isoformat()}" + ("&include=proposed" if proposed else "")
+
+
+@router.get("/api/compare.json", tags=["control"])
+def compare_json(session: SessionDep, date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+                 date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+                 include: IncludeQ = None) -> JSONResponse:
+    """Every place whose holder changed between `from` (default: the start) and `to` (default: the
+    latest date): the holder on each date, and the events in between with their sources."""
+    d_from, d_to = _dates(session, date_from, date_to)
+    proposed = parse_include(include)
+    body = comparison(session, d_from, d_to, proposed)
+    return JSONResponse(body, headers={"Link": f'</compare?{_query(d_from, d_to, proposed)}>; rel="alternate"; type="text/html"'})
+
+
+@router.get("/compare", include_in_schema=False)
+def compare_page(request: Request, session: SessionDep,
+                 date_from: Annotated[str | None, Query(alias="from")] = None,
+                 date_to: Annotated[str | None, Query(alias="to")] = None, include: IncludeQ = None) -> Response:
+    """The comparison as a shareable page with a map."""
+    from .pages import short, words
+
+    d_from, d_to = _dates(session, date_from, date_to)
+    proposed = parse_include(include)
+    conflict = queries.conflict(session)
+    body = comparison(session, d_from, d_to, proposed)
+    query = _query(d_from, d_to, proposed)
+    base = str(request.base_url).rstrip("/")
+    ctx = {"conflict": conflict, "cmp": body, "from_words": words(d_from), "to_words": words(d_to),
+           "from_iso": d_from.isoformat(), "to_iso": d_to.isoformat(), "query": query,
+           "inc": "&include=proposed" if proposed else "", "start": queries.date_bounds(session)[0].isoformat(),
+           "end": queries.date_bounds(session)[1].isoformat(),
+           "page_title": f"{conflict.title} — what changed from {short(d_from)} to {short(d_to)}",
+           "page_url": f"{base}/compare?{query}", "settings": request.app.state.settings,
+           "assets": asset_tags(request.app.state.settings.assets)}
+    response = templates.TemplateResponse(request, "compare.html", ctx)
+    response.headers["Link"] = f'</api/compare.json?{query}>; rel="alternate"; type="application/json"'
+    return response

@@ -1,0 +1,54 @@
+/* The map of /compare: the places whose holder changed, filled with the new holder's colour and
+   ringed with the old one's. Reads the page's JSON twin; text from the data goes in as text nodes. */
+(function () {
+  'use strict';
+  function el(tag, text) { var n = document.createElement(tag); if (text) n.textContent = text; return n; }
+  function holder(s) {
+    if (!s) return 'unknown';
+    if (s.status === 'withdrawn') return 'no holder named';
+    if (s.status === 'contested') return 'contested';
+    return s.side_name || s.side || 'unknown';
+  }
+  function boot() {
+    var box = document.getElementById('cmp-map');
+    if (!box || !window.L) return;
+    var map = L.map(box, { zoomSnap: 1 });
+    map.setView([34.8, 38.3], 6);
+    if (box.dataset.basemap) {
+      map.createPane('basemap');
+      fetch(box.dataset.basemap).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
+        if (!geo) return;
+        L.geoJSON(geo, { pane: 'basemap', interactive: false, style: function (f) {
+          var kind = String(f.properties && f.properties.kind);
+          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+        } }).addTo(map);
+        box.classList.add('has-basemap');
+      }).catch(function () {});
+    }
+    if (box.dataset.tiles) L.tileLayer(box.dataset.tiles, { maxZoom: 18 }).addTo(map);
+    fetch(box.dataset.api).then(function (r) { return r.json(); }).then(function (body) {
+      var group = L.featureGroup();
+      body.changes.forEach(function (c) {
+        if (typeof c.place.lat !== 'number' || typeof c.place.lon !== 'number') return;
+        var to = c.to || {}, from = c.from || {};
+        var m = L.circleMarker([c.place.lat, c.place.lon], {
+          radius: 8, weight: 4, fillOpacity: 0.95,
+          fillColor: to.status === 'withdrawn' ? '#ffffff' : (to.colour || '#ffffff'),
+          color: from.colour || '#555555',
+        });
+        var pop = el('div');
+        pop.append(el('strong', c.place.name), el('div', holder(c.from) + ' → ' + holder(c.to)));
+        var link = el('a', c.events.length + ' report' + (c.events.length === 1 ? '' : 's'));
+        link.href = '#p-' + c.place.id;
+        pop.append(link);
+        m.bindPopup(pop);
+        m.addTo(group);
+        m.on('add', function () { var p = m.getElement(); if (p) p.setAttribute('data-place', c.place.id); });
+      });
+      group.addTo(map);
+      if (group.getLayers().length) map.fitBounds(group.getBounds(), { padding: [20, 20], maxZoom: 9 });
+      box.dataset.ready = String(group.getLayers().length);
+    });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot); else boot();
+}());
