@@ -172,7 +172,9 @@ def events_json(session: SessionDep, request: Request,
         rows = rows[:page_size]
         token = f"{rows[-1]['date']},{rows[-1]['id']}"
         next_url = str(request.url.include_query_params(_next=token))
-    body = {"count": queries.count_events(session, include_proposed=proposed, **filters),
+    count_key = ("count", proposed, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
+    body = {"count": daycache.memo(session, count_key,
+                                   lambda: queries.count_events(session, include_proposed=proposed, **filters)),
             "size": page_size, "next": token, "next_url": next_url, "events": rows}
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
     return JSONResponse(body, headers=headers)

@@ -237,8 +237,9 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
-    collection = daycache.memo(session, ("summary", state["proposed"], day),  # counts only
-                               lambda: queries.day_summary(session, day, include_proposed=state["proposed"]))
+    every_day = daycache.memo(session, ("summaries", state["proposed"]),  # counts only, every day at once
+                              lambda: queries.day_summaries(session, include_proposed=state["proposed"]))
+    collection = every_day.get(day) or queries.day_summary(session, day, include_proposed=state["proposed"])
     legend = _legend(collection)
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")

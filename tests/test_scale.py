@@ -170,6 +170,7 @@ def test_the_panel_legend_from_one_grouped_query_matches_the_geojson(scale):
             full = queries.control_collection(s, day)
             summary = queries.day_summary(s, day)
             assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
+            assert queries.day_summaries(s)[day] == summary
             changed = queries.control_collection(s, day, changed_only=True)["features"]
             assert changed == [f for f in full["features"]
                                if f["properties"]["since"] == day.isoformat()
@@ -185,6 +186,7 @@ def test_bundled_panel_legend_matches_the_geojson(db_url):
                 summary = queries.day_summary(s, day, include_proposed=proposed)
                 assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
                 assert summary["unreviewed"] == sum(1 for f in full["features"] if f["properties"]["proposed"])
+                assert queries.day_summaries(s, include_proposed=proposed)[day] == summary
 
 
 def _state_from_periods(compact: dict, places: dict, day: date) -> dict:
