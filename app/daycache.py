@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,22 @@ def encode(body: dict) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
+def encode_gzip(body: dict) -> bytes:
+    """`encode(body)`, gzipped, without holding the whole JSON text: a FeatureCollection's
+    features go through the compressor one at a time (the text of 5,000 places is ~7 MB)."""
+    comp = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip stream (header mtime 0)
+    features = body.get("features")
+    if not isinstance(features, list) or list(body)[-1] != "features":
+        return comp.compress(encode(body)) + comp.flush()
+    head = encode({k: v for k, v in body.items() if k != "features"})
+    parts = [comp.compress(head[:-1] + (b',"features":[' if len(head) > 2 else b'"features":['))]
+    for i, feature in enumerate(features):
+        parts.append(comp.compress((b"," if i else b"") + encode(feature)))
+    parts.append(comp.compress(b"]}"))
+    parts.append(comp.flush())
+    return b"".join(parts)
+
+
 def _prune(root: Path, keep: str) -> None:
     try:
         for child in root.iterdir():
@@ -108,7 +125,8 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
     if not (root / safe_version).is_dir():
         _prune(root, keep=safe_version)
     folder.mkdir(parents=True, exist_ok=True)
-    data = gzip.compress(encode(build()), compresslevel=6, mtime=0)
+    data = encode_gzip(build())
+    _release_memory()
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -118,6 +136,26 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
         Path(tmp).unlink(missing_ok=True)
         raise
     return Cached(path, etag)
+
+
+def _release_memory() -> None:
+    """Hand the heap a day's build used (tens of MB at 5,000 places) back to the system.
+
+    CPython's allocator keeps freed arenas, and glibc keeps freed heap, so without this the
+    server's RSS stays at the high-water mark of its largest build. Linux/glibc only.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            import ctypes
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
