@@ -492,4 +492,6 @@ def compact_periods(session: Session, include_proposed: bool = False) -> dict:
     return {"layer": layer, "start": start.isoformat(),
             "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
             "fields": PERIOD_FIELDS, "statuses": list(STATUS_CODES), "sides": side_codes,
+            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour}
+                          for s in sides(session)],
             "places": place_ids, "periods": out}
