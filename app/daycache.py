@@ -45,9 +45,11 @@ def _fallback_version(session) -> str:
         for suffix in ("", "-wal"):
             try:
                 st = os.stat(url.database + suffix)
-                parts.append(f"{st.st_mtime_ns:x}{st.st_size:x}")
             except OSError:
-                parts.append("0")
+                st = None
+            # An empty or missing log is the same state: readers create it, the last one to
+            # close removes it, and neither changes the data.
+            parts.append(f"{st.st_mtime_ns:x}{st.st_size:x}" if st and st.st_size else "0")
         return "f" + hashlib.sha1("-".join(parts).encode()).hexdigest()[:15]
     from .share import data_version as share_version
     return str(share_version(session))
