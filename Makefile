@@ -19,7 +19,7 @@ install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 
 npm:
-	@test ! -f package.json || npm ci --no-audit --no-fund --loglevel=error
+	@test ! -f package.json || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 # The offline basemap's data (and, with ASSETS=local, Leaflet and HTMX) come from npm.
 # Without npm, ASSETS=cdn still serves the map, over tiles only.
@@ -35,6 +35,7 @@ test: install-test npm
 
 eval: install
 	$(BIN)/tidemark eval --data-dir data
+	$(BIN)/python tests/extract/test_heldout.py
 
 bench-extract: install
 	$$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python bench/extract_bench.py

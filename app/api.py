@@ -15,7 +15,7 @@ from sqlmodel import Session
 from . import daycache, queries
 from .db import SessionDep, engine_for
 from .models import EVENT_TYPES, Article, Place, Side
-from .params import check_choices, invalid, parse_day, parse_int
+from .params import check_choices, check_in_range, invalid, parse_day, parse_int
 from .params import parse_include
 
 router = APIRouter()
@@ -50,11 +50,10 @@ def control_geojson(request: Request, session: SessionDep, date: DateQ = None,
     """
     day = parse_day("date", date)
     proposed = parse_include(include)
-    if day is None:
-        bounds = queries.date_bounds(session)
-        if bounds is None:
-            raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
-        day = bounds[1]
+    bounds = queries.date_bounds(session)
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    day = check_in_range("date", day, bounds) or bounds[1]
     settings = request.app.state.settings
     layer = "proposed" if proposed else "accepted"
     cached = daycache.get_or_build(
@@ -110,11 +109,10 @@ def place_geojson(place_id: str, session: SessionDep, date: DateQ = None,
     proposed = parse_include(include)
     if len(place_id) > 200 or session.get(Place, place_id) is None:
         raise HTTPException(status_code=404, detail=f"no place with id {place_id[:80]!r}")
-    if day is None:
-        bounds = queries.date_bounds(session)
-        if bounds is None:
-            raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
-        day = bounds[1]
+    bounds = queries.date_bounds(session)
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    day = check_in_range("date", day, bounds) or bounds[1]
     features = queries.control_collection(session, day, include_proposed=proposed, places=[place_id])["features"]
     if not features:
         raise HTTPException(status_code=404, detail=f"no known state of {place_id[:80]!r} on {day.isoformat()}")
@@ -122,7 +120,9 @@ def place_geojson(place_id: str, session: SessionDep, date: DateQ = None,
 
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
-    d_from, d_to = parse_day("from", date_from), parse_day("to", date_to)
+    bounds = queries.date_bounds(session)
+    d_from = check_in_range("from", parse_day("from", date_from), bounds)
+    d_to = check_in_range("to", parse_day("to", date_to), bounds)
     if d_from and d_to and d_from > d_to:
         raise invalid("from", "is after 'to'")
     # Only the values asked for are looked up (5,000 places are not read for every request).
@@ -178,6 +178,20 @@ def events_json(session: SessionDep, request: Request,
             "size": page_size, "next": token, "next_url": next_url, "events": rows}
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
     return JSONResponse(body, headers=headers)
+
+
+def get_event(session, event_id: str) -> dict:
+    ev = queries.event(session, event_id)
+    if ev is None:
+        raise HTTPException(status_code=404, detail=f"no event with id {event_id[:80]!r}")
+    return ev
+
+
+@router.get("/api/events/{event_id}", tags=["events"])
+def event_json(event_id: str, session: SessionDep) -> JSONResponse:
+    """One event: place, date and its precision, type, sides, source and quote; its page is /events/{id}."""
+    ev = get_event(session, event_id)
+    return JSONResponse(ev, headers={"Link": f'<{ev["page"]}>; rel="alternate"; type="text/html"'})
 
 
 def _csv_cell(value) -> str:

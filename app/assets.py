@@ -53,14 +53,23 @@ ASSETS = {
     "htmx.js": Asset("htmx.org", "2.0.11", "dist/htmx.min.js",
                      "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"),
 }
+# The API documentation pages (/docs, /redoc) only: Swagger UI and Redoc's standalone bundle.
+DOCS_ASSETS = {
+    "swagger-ui.css": Asset("swagger-ui-dist", "5.35.0", "swagger-ui.css",
+                            "sha384-WlYgdmXYOOBWL5apwjDEZwN+U3HmXSSu5R6V5aGxEcf7z+KuRNwBhoxKVN1i3D5I"),
+    "swagger-ui.js": Asset("swagger-ui-dist", "5.35.0", "swagger-ui-bundle.js",
+                           "sha384-gjRm0bEPMeTmMh5jT2cHccIwCUZSTd8YC+j0d0sXw0MdGEfScduGpSyF3ZSSLkX9"),
+    "redoc.js": Asset("redoc", "2.5.2", "bundles/redoc.standalone.js",
+                      "sha384-70P5pmIdaQdVbxvjhrcTDv1uKcKqalZ3OHi7S2J+uzDl0PW8dO6L+pHOpm9EEjGJ"),
+}
 # Only these files (and nothing else under node_modules) are served in local mode.
-_LOCAL = {(a.package, a.path): a for a in ASSETS.values()}
+_LOCAL = {(a.package, a.path): a for a in (*ASSETS.values(), *DOCS_ASSETS.values())}
 
 
-def asset_tags(mode: str) -> dict[str, dict[str, str]]:
+def asset_tags(mode: str, assets: dict[str, Asset] = ASSETS) -> dict[str, dict[str, str]]:
     """name -> attributes for the <script>/<link> tag (src/href, integrity, crossorigin)."""
     out = {}
-    for name, a in ASSETS.items():
+    for name, a in assets.items():
         if mode == "cdn":
             out[name] = {"url": a.cdn_url, "integrity": a.integrity, "crossorigin": "anonymous"}
         else:

@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Tidemark",
         description="Who controls which town, day by day, and which article says so.",
         version="0.1.0",
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,  # ours: app/docs.py
     )
     app.state.settings = settings
     app.add_middleware(RejectHostileParams)
@@ -75,9 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    from . import api, compare, share, sources
+    from . import api, compare, docs, share, sources
     app.include_router(api.router)
     app.include_router(compare.router)
+    app.include_router(docs.router)
     app.include_router(sources.router)
     app.include_router(share.router)
     try:

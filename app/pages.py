@@ -22,7 +22,7 @@ from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
 from .db import SessionDep
 from .models import Event, Place
-from .params import check_choices, invalid, parse_day, parse_float, parse_include, parse_int
+from .params import check_choices, check_in_range, invalid, parse_day, parse_float, parse_include, parse_int
 from .templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
 EVENTS_PAGE = 100  # events on a full /events page; the next ones load on scroll
 CANVAS_ABOVE = 1000  # places: above this the map draws markers on one canvas, not as SVG nodes
-PANEL_EVENTS = 30  # events rendered with the page; the rest load when scrolled to (bounded page weight)
+PANEL_EVENTS = 15  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
 IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
@@ -64,9 +64,7 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
     if conflict is None or bounds is None:
         return {}
     start, end = bounds
-    day = parse_day("date", date_) or end
-    if not start <= day <= end:
-        raise invalid("date", f"must be between {start.isoformat()} and {end.isoformat()}")
+    day = check_in_range("date", parse_day("date", date_), bounds) or end
     if place:
         check_choices("place", [place], set(session.exec(select(Place.id)).scalars()))
     view = {"lat": parse_float("lat", lat, -90, 90), "lon": parse_float("lon", lon, -180, 180),
@@ -343,3 +341,30 @@ def embed(request: Request, session: SessionDep, date: Param = None, place: Para
     ctx.update(show_slider=slider != "0", slider=slider or None,
                description=_description(state["conflict"], state["day"], ctx["legend"], 0))
     return _respond(request, "embed.html", ctx, ["hx_title", "embed_state"])
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(event_id: str, request: Request, session: SessionDep) -> Response:
+    """One event: place, date and precision, type, sides, the source's quote or summary, and
+    "on the map" to that day and place. Its JSON twin is /api/events/{id}."""
+    from .api import get_event
+
+    ev = get_event(session, event_id)
+    conflict = queries.conflict(session)
+    bounds = queries.date_bounds(session)
+    day = date.fromisoformat(ev["date"])
+    if bounds:  # an event dated before the range still opens the map, on its first day
+        day = min(max(day, bounds[0]), bounds[1])
+    proposed = ev["status"] == "proposed"
+    map_url = "/?" + urlencode({"date": day.isoformat(), "place": ev["place"]["id"],
+                                **({"include": "proposed"} if proposed else {})})
+    title = f"{ev['place']['name']}: {ev['type']} on {short(date.fromisoformat(ev['date']))}"
+    base = str(request.base_url).rstrip("/")
+    response = templates.TemplateResponse(request, "event.html", {
+        "conflict": conflict, "ev": ev, "words": words(date.fromisoformat(ev["date"])),
+        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else ""), "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
+        "page_url": base + ev["page"], "proposed": proposed,
+        "description": ev["summary"] or f"{ev['type']} at {ev['place']['name']}, reported by {ev['article']['outlet']}.",
+        "native": conflict.native_language if conflict else ""})
+    response.headers["Link"] = f'</api/events/{ev["page"].rsplit("/", 1)[1]}>; rel="alternate"; type="application/json"'
+    return response

@@ -26,6 +26,19 @@ def parse_day(name: str, value: str | None) -> date | None:
         raise invalid(name, f"{value[:10]} is not a real calendar date") from None
 
 
+def check_in_range(name: str, day: date | None, bounds: tuple[date, date] | None) -> date | None:
+    """The one date rule: a date outside the data's range is a 422 naming `name` and the range.
+
+    Used for every date parameter of every route (`date` of the API, the pages, the embed,
+    the event list and the panel fragments; `from`/`to` of the event API), so the same date
+    gets the same answer everywhere.
+    """
+    if day is not None and bounds is not None and not bounds[0] <= day <= bounds[1]:
+        raise invalid(name, f"{day.isoformat()} is outside the data's range: "
+                            f"must be between {bounds[0].isoformat()} and {bounds[1].isoformat()}")
+    return day
+
+
 def parse_float(name: str, value: str | None, low: float, high: float) -> float | None:
     if value is None or value == "":
         return None

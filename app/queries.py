@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import func, or_, select, tuple_
 from sqlmodel import Session
@@ -23,6 +23,19 @@ def sides(session: Session) -> list[Side]:
 
 def source_url(article_id: str, event_id: str | None = None) -> str:
     return f"/sources/{article_id}" + (f"#q-{event_id}" if event_id else "")
+
+
+def event_url(event_id: str) -> str:
+    """The event's own page (/api/events/{id} is its JSON twin)."""
+    return f"/events/{quote(event_id, safe='')}"
+
+
+def event(session: Session, event_id: str) -> dict | None:
+    """One event (accepted or proposed; rejected ones are gone), as `events` gives it."""
+    if len(event_id) > 200:
+        return None
+    rows = events(session, ids=[event_id], include_proposed=True)
+    return rows[0] if rows else None
 
 
 def date_bounds(session: Session) -> tuple[date, date] | None:
@@ -279,13 +292,15 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
 
 def _event_filter(stmt, *, date_from: date | None = None, date_to: date | None = None,
                   places: Sequence[str] = (), side_codes: Sequence[str] = (),
-                  types: Sequence[str] = (), include_proposed: bool = False):
+                  types: Sequence[str] = (), include_proposed: bool = False, ids: Sequence[str] = ()):
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
     stmt = stmt.where(Event.status.in_(statuses))
     if date_from:
         stmt = stmt.where(Event.date >= date_from)
     if date_to:
         stmt = stmt.where(Event.date <= date_to)
+    if ids:
+        stmt = stmt.where(Event.id.in_(list(ids)))
     if places:
         stmt = stmt.where(Event.place_id.in_(list(places)))
     if side_codes:
@@ -320,7 +335,7 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
            places: Sequence[str] = (), side_codes: Sequence[str] = (),
            types: Sequence[str] = (), include_proposed: bool = False,
            newest_first: bool = False, limit: int | None = None, offset: int = 0,
-           after: tuple[date, str] | None = None) -> list[dict]:
+           after: tuple[date, str] | None = None, ids: Sequence[str] = ()) -> list[dict]:
     """Events matching the filters, each with its place, side and source (a slice if `limit`).
 
     `after` = (date, id) of the last event of the previous page: keyset pagination in the
@@ -331,13 +346,14 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
     stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor,
                    Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
                    Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
-                   Place.lat, Place.lon, Place.kind, Article.id.label("article_id"), Article.title,
+                   Place.lat, Place.lon, Place.kind, Place.governorate,
+                   Article.id.label("article_id"), Article.title,
                    Article.outlet, Article.language, Article.published, Article.url,
                    Article.kind.label("source_kind"))
             .join(Place, Place.id == Event.place_id)
             .join(Article, Article.id == Event.article_id))
     stmt = _event_filter(stmt, date_from=date_from, date_to=date_to, places=places,
-                         side_codes=side_codes, types=types, include_proposed=include_proposed)
+                         side_codes=side_codes, types=types, include_proposed=include_proposed, ids=ids)
     if after is not None:
         if newest_first:
             raise ValueError("keyset pagination runs oldest first")
@@ -356,16 +372,19 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
             "type": ev.type,
             "place": {"id": ev.place_id, "name": ev.place_name,
                       "native_name": ev.names.get(language, "") if language else "",
-                      "lat": ev.lat, "lon": ev.lon, "kind": ev.kind},
+                      "lat": ev.lat, "lon": ev.lon, "kind": ev.kind, "governorate": ev.governorate},
             "actor": ev.actor, "actor_name": actor.name if actor else None,
             "actor_colour": actor.colour if actor else None,
             "control": ev.control,
+            "control_name": control.name if control else None,
+            "control_colour": control.colour if control else None,
             "control_coalition": control.coalition if control else ev.control,
             "article": {"id": ev.article_id, "kind": ev.source_kind, "title": ev.title, "outlet": ev.outlet,
                         "language": ev.language, "published": ev.published.isoformat(),
                         "url": source_url(ev.article_id), "original_url": ev.url or None},
             "source_kind": ev.source_kind,
-            "quote": ev.quote if ev.source_kind != "report" else None, "summary": ev.summary, "url": source_url(ev.article_id, ev.id),
+            "quote": ev.quote if ev.source_kind != "report" else None, "summary": ev.summary,
+            "url": source_url(ev.article_id, ev.id), "page": event_url(ev.id),
             "status": ev.status, "confidence": ev.confidence,
         })
     return out

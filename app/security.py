@@ -9,8 +9,8 @@ from .config import Settings
 
 CDN_ORIGINS = ("https://unpkg.com",)
 EMBED_PATHS = ("/embed",)
-# FastAPI's interactive /docs page loads Swagger UI from a CDN and runs an inline script.
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+# Redoc's styled-components writes <style> elements at run time, and it builds a worker from a blob.
+REDOC_PATHS = ("/redoc",)
 
 
 def tile_origin(tile_url: str) -> str:
@@ -33,12 +33,13 @@ def content_security_policy(settings: Settings, path: str) -> str:
     origin = "" if settings.tiles_off else tile_origin(settings.tile_url)
     if origin:
         images.append(origin)
-    if path in DOCS_PATHS:
-        scripts += ["https://cdn.jsdelivr.net", "'unsafe-inline'"]
-        styles += ["https://cdn.jsdelivr.net"]
-        images += ["https://fastapi.tiangolo.com"]
+    extra = []
+    if path in REDOC_PATHS:
+        styles.append("'unsafe-inline'")
+        extra.append("worker-src blob:")
     frame_ancestors = "*" if path in EMBED_PATHS else "'none'"
     return "; ".join([
+        *extra,
         "default-src 'none'",
         f"script-src {' '.join(scripts)}",
         f"style-src {' '.join(styles)}",

@@ -98,6 +98,7 @@
         escapeHtml(code.dataset.title || 'Map') + '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
     }
     if (open) open.href = '/?' + full;
+    if (byId('print-url')) byId('print-url').textContent = location.origin + '/?' + full;
     var toggle = byId('toggle-include');  /* the same view with unreviewed events, or without */
     if (toggle) {
       if (q.has('include')) q.delete('include'); else q.set('include', 'proposed');
@@ -117,6 +118,11 @@
       if (+list[i].dataset.changes > 0) return i;
     }
     return -1;
+  }
+
+  function fitBars() {  /* the number of days, for the CSS that lines the slider up with the bars */
+    var section = document.querySelector('.timeline');
+    if (section && byId('bars')) section.style.setProperty('--n', String(days().length || 1));
   }
 
   function updateTimeline(i) {
@@ -255,6 +261,9 @@
       li.append(el('q', { lang: s.language, dir: 'auto', text: snippet(s.quote, 220) }));
     }
     li.append(originalLink(s));
+    if (s.event_id) {  /* the event's own page, /events/{id} */
+      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: 'event' }));
+    }
     return li;
   }
 
@@ -299,7 +308,7 @@
   }
 
   function render(fc) {
-    var seen = new Set(), first = markers.size === 0;
+    var seen = new Set(), first = markers.size === 0, changed = false;
     colours = {}; names = {};
     (fc.sides || []).forEach(function (s) { colours[s.code] = s.colour; names[s.code] = s.short_name || s.name; });
     fc.features.forEach(function (f) {
@@ -307,7 +316,7 @@
       seen.add(p.id);
       features.set(p.id, f);
       var m = markers.get(p.id), key = [p.status, p.side, p.challenger, p.previous_side, p.proposed, p.colour].join();
-      if (!m) m = addMarker(f);
+      if (!m) { m = addMarker(f); changed = true; }
       else if (m.tmKey !== key) { m.setStyle(style(p)); m.setRadius(radius(p)); }  /* only what changed */
       m.tmKey = key;
       var path = m.getElement();
@@ -321,13 +330,14 @@
       if (m.isPopupOpen()) m.getPopup().update();
     });
     markers.forEach(function (m, id) {
-      if (!seen.has(id)) { layer.removeLayer(m); markers.delete(id); features.delete(id); }
+      if (!seen.has(id)) { layer.removeLayer(m); markers.delete(id); features.delete(id); changed = true; }
     });
     if (first && box.dataset.fit && markers.size) {  /* small screen, no view in the URL */
       map.off('moveend', onMove);
       map.fitBounds(L.featureGroup(Array.from(markers.values())).getBounds(), { padding: [12, 12], animate: false });
       map.on('moveend', onMove);
     }
+    if (changed) declutter();
     box.dataset.date = fc.date;  /* tests and the benchmark wait for this */
     box.removeAttribute('data-error');
     showAreas(fc.date);
@@ -497,6 +507,23 @@
     var z = map.getZoom();
     box.classList.remove('zl-1', 'zl-2', 'zl-3');
     box.classList.add(z <= 7 ? 'zl-1' : z === 8 ? 'zl-2' : 'zl-3');
+    declutter();
+  }
+
+  /* Labels never overlap: the most populous place keeps its label, a label that would cover
+     one already shown is hidden (class lh); recomputed on every zoom and when markers change. */
+  function declutter() {
+    var shown = [], pop = function (id) { var p = features.get(id).properties; return (p.population || 0) + (4 - rank(p)) * 1e7; };
+    var els = Array.from(markers.keys()).sort(function (a, b) { return pop(b) - pop(a); }).map(function (id) {
+      var t = markers.get(id).getTooltip(), e = t && t.getElement();
+      if (e) e.classList.remove('lh');
+      return e;
+    }).filter(Boolean);
+    els.map(function (e) { return e.getBoundingClientRect(); }).forEach(function (r, i) {
+      if (!r.width) return;
+      if (shown.some(function (o) { return r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top; })) els[i].classList.add('lh');
+      else shown.push(r);
+    });
   }
 
   function onMove() {
@@ -582,9 +609,43 @@
     selected = null;
     var place = value('place');
     if (place) select(place);
+    fitBars();
     updateTimeline(currentIndex());
     updateLinks();
     load(value('date') || box.dataset.day);
+    /* printing resizes the map: keep its centre and redraw */
+    var resize = function () {
+      map.off('moveend', onMove); map.invalidateSize({ animate: false }); map.on('moveend', onMove);
+      printSources();
+    };
+    matchMedia('print').addEventListener('change', resize);
+    addEventListener('beforeprint', resize);
+  }
+
+  /* The printed page's list of sources, built only when printing (no weight on the page): the
+     distinct sources behind the day's markers, newest first, as outlet, date and our source URL. */
+  var PRINT_SOURCES = 10;
+  function printSources() {
+    var list = document.querySelector('#panel .po ol');
+    if (!list) return;
+    var seen = new Map(), baseline = 0;
+    features.forEach(function (f) {
+      (f.properties.sources || []).forEach(function (s) {
+        if (!s.id) { baseline++; return; }
+        if (!seen.has(s.id)) seen.set(s.id, s);
+      });
+    });
+    var all = Array.from(seen.values()).sort(function (a, b) {
+      return (b.published || '').localeCompare(a.published || '') || String(a.outlet).localeCompare(String(b.outlet));
+    });
+    list.replaceChildren.apply(list, all.slice(0, PRINT_SOURCES).map(function (s) {
+      return el('li', { text: s.outlet + ', ' + (s.published || '') + ': ' + location.origin + '/sources/' + s.id });
+    }));
+    var more = document.querySelector('#panel .po .more-src');
+    if (more) {
+      more.textContent = (all.length > PRINT_SOURCES ? (all.length - PRINT_SOURCES) + ' more sources, and ' : '') +
+        (baseline ? baseline + ' places as on the baseline date, each citing its own reference.' : '');
+    }
   }
 
   /* After Back/Forward: HTMX restored the page around the preserved map; follow the form. */
@@ -602,6 +663,7 @@
     map.on('moveend', onMove);
     var place = value('place') || null;
     if (place !== selected) { map.closePopup(); select(place); }
+    fitBars();
     updateTimeline(currentIndex());
     updateLinks();
     load(value('date'));

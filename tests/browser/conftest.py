@@ -43,17 +43,17 @@ def live_server(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def proposed_db_url(tmp_path_factory) -> str:
     """The bundled data plus one article run through the real `tidemark ingest` code:
-    "Rebels captured the town of Salamiyah on Thursday.", published 2024-12-06, so a
-    proposed (unreviewed) capture of Salamiyah on 2024-12-05. The accepted data has no
-    event there: Salamiyah is government-held from the baseline on."""
+    "Rebels captured the town of Qardaha on Thursday.", published 2024-12-06, so a
+    proposed (unreviewed) capture of Qardaha on 2024-12-05. The accepted data has no
+    event there before 8 December: Qardaha is government-held from the baseline on."""
     from app.db import engine_for
     from app.extract.ingest import format_report, ingest_paths
     from app.extract.resources import resources_for
 
     tmp = tmp_path_factory.mktemp("proposed")
     url = build_database(tmp / "tidemark.db")
-    article = tmp / "salamiyah.txt"
-    article.write_text("Rebels captured the town of Salamiyah on Thursday.\n", encoding="utf-8")
+    article = tmp / "qardaha.txt"
+    article.write_text("Rebels captured the town of Qardaha on Thursday.\n", encoding="utf-8")
     engine = engine_for(url)
     report = ingest_paths([article], engine, resources_for(str(ROOT / "data")), published=date(2024, 12, 6))
     engine.dispose()

@@ -77,7 +77,8 @@ def test_back_without_reload_restores_through_htmx(page, live_server, side_colou
 def test_popup_source_link_shows_bulgarian_quote_highlighted(page, live_server):
     page.goto(f"{live_server}/?date={STEP_DAY}")
     wait_map(page, STEP_DAY)
-    marker(page, "aleppo").click(force=True)
+    # Dispatch on the marker itself: at this zoom the Sheikh Maqsoud district marker overlaps Aleppo's centre.
+    marker(page, "aleppo").dispatch_event("click")
     popup = page.locator(".leaflet-popup-content .pp")
     popup.wait_for()
     assert "Aleppo" in popup.locator("h3").inner_text()
@@ -154,14 +155,17 @@ def test_slider_steps_without_page_load_and_no_console_errors(page, live_server)
 def test_side_panel_item_opens_its_marker(page, live_server):
     page.goto(f"{live_server}/?date=2024-12-07")
     wait_map(page, "2024-12-07")
-    item = page.locator("#panel .events .pl[data-place='daraa']").first
+    places = page.locator("#panel .events .pl[data-place]").evaluate_all("els => els.map(e => e.dataset.place)")
+    place = next(p for p in places if marker(page, p).count())  # the newest event's place on the map
+    item = page.locator(f"#panel .events .pl[data-place='{place}']").first
+    name = item.inner_text()
     item.click()
     popup = page.locator(".leaflet-popup-content .pp h3")
     popup.wait_for()
-    assert "Daraa" in popup.inner_text()
-    assert "place=daraa" in page.url
-    assert "sel" in (marker(page, "daraa").get_attribute("class") or "")
-    source = page.locator("#panel .events li:has(.pl[data-place='daraa']) a[href^='/sources/']").first
+    assert name in popup.inner_text()
+    assert f"place={place}" in page.url
+    assert "sel" in (marker(page, place).get_attribute("class") or "")
+    source = page.locator(f"#panel .events li:has(.pl[data-place='{place}']) a[href^='/sources/']").first
     assert re.match(r"^/sources/[\w-]+#q-", source.get_attribute("href"))
 
 

@@ -10,9 +10,10 @@ from html.parser import HTMLParser
 import pytest
 from fastapi.testclient import TestClient
 
-from app.assets import ASSETS
+from app.assets import ASSETS, DOCS_ASSETS
 from app.config import ROOT, Settings
 from app.main import create_app
+from app.pages import PANEL_EVENTS
 
 HX = {"HX-Request": "true"}
 
@@ -132,7 +133,7 @@ def test_events_are_paged_and_the_rest_loads_on_demand(client):
     total = full.text.count('class="pl"')
     page = client.get("/?date=2024-12-08").text
     shown = page.split('class="events"', 1)[1].count('class="pl"')
-    if total > 30:
+    if total > PANEL_EVENTS:
         # each fragment ends with a link to the next page until every event is shown
         loaded, fragment = shown, page
         while m := re.search(r'hx-get="/events\?date=2024-12-08&amp;offset=(\d+)"', fragment):
@@ -170,9 +171,25 @@ def test_cdn_mode_pins_versions_with_sri_and_local_mode_serves_node_modules(db_u
 def test_pinned_versions_and_hashes_match_package_files():
     package = json.loads((ROOT / "package.json").read_text())["dependencies"]
     lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
-    for asset in ASSETS.values():
+    for asset in (*ASSETS.values(), *DOCS_ASSETS.values()):
         assert package[asset.package] == asset.version
         assert lock[f"node_modules/{asset.package}"]["version"] == asset.version
         if asset.file.exists():  # npm ci has run: the bytes unpkg serves are these
             digest = base64.b64encode(hashlib.sha384(asset.file.read_bytes()).digest()).decode()
             assert asset.integrity == f"sha384-{digest}", asset.path
+
+
+@pytest.mark.parametrize("path,names", [("/docs", ("swagger-ui.css", "swagger-ui.js")), ("/redoc", ("redoc.js",))])
+def test_api_docs_load_pinned_files_with_sri_and_no_inline_script(db_url, client, path, names):
+    with TestClient(create_app(Settings(database_url=db_url, assets="cdn"))) as cdn:
+        r = cdn.get(path)
+    for name in names:
+        asset = DOCS_ASSETS[name]
+        assert asset.cdn_url in r.text and f'integrity="{asset.integrity}"' in r.text
+        local = client.get(asset.local_url)
+        assert local.status_code == 200 and len(local.content) > 1000
+    assert "cdn.jsdelivr.net" not in r.text + r.headers["content-security-policy"]
+    assert "script-src 'self' https://unpkg.com;" in r.headers["content-security-policy"]
+    for tag, attrs in tags(client.get(path).text):
+        if tag == "script":
+            assert attrs.get("src"), f"inline script in {path}"

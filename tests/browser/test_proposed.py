@@ -1,8 +1,9 @@
 """`include=proposed` on the pages: unreviewed events appear only when asked for, always marked.
 
 The database is the bundled data plus one article run through the real ingest code
-(conftest.proposed_db_url): a proposed capture of Salamiyah by the rebels on 2024-12-05.
-The reviewed data keeps Salamiyah government-held from the baseline on.
+(conftest.proposed_db_url): a proposed capture of Qardaha by the rebels on 2024-12-05.
+The reviewed data has no event at Qardaha before 8 December (it stays government-held from the baseline
+on); Salamiyah, the place used before, now has reviewed events of its own (the north record).
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from app.main import create_app
 from .test_dashboard import fill_of, marker, opposition_colours, wait_map
 from .test_pages_http import HX, tags
 
-DAY, NEXT = "2024-12-06", "2024-12-07"
-PLACE = "salamiyah"
+DAY, NEXT = "2024-12-05", "2024-12-06"  # the day of the proposed capture: its event is on the first page of the list
+PLACE = "qardaha"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def proposed_client(proposed_db_url) -> TestClient:
         yield c
 
 
-def salamiyah(fc: dict) -> dict:
+def qardaha(fc: dict) -> dict:
     return next(f["properties"] for f in fc["features"] if f["id"] == PLACE)
 
 
@@ -37,11 +38,11 @@ def badges(html: str) -> int:
 
 
 def test_ingest_made_a_proposed_capture_that_only_include_shows(proposed_client):
-    api = proposed_client.get("/api/events.json?include=proposed&place=salamiyah").json()["events"]
+    api = proposed_client.get(f"/api/events.json?include=proposed&place=qardaha&to={NEXT}").json()["events"]
     assert [(e["date"], e["type"], e["status"]) for e in api] == [("2024-12-05", "capture", "proposed")]
-    assert proposed_client.get("/api/events.json?place=salamiyah").json()["events"] == []
-    assert salamiyah(proposed_client.get(f"/api/control.geojson?date={DAY}").json())["status"] == "baseline"
-    with_proposed = salamiyah(proposed_client.get(f"/api/control.geojson?date={DAY}&include=proposed").json())
+    assert proposed_client.get(f"/api/events.json?place=qardaha&to={NEXT}").json()["events"] == []
+    assert qardaha(proposed_client.get(f"/api/control.geojson?date={DAY}").json())["status"] == "baseline"
+    with_proposed = qardaha(proposed_client.get(f"/api/control.geojson?date={DAY}&include=proposed").json())
     assert with_proposed["proposed"] is True and with_proposed["coalition"] == "opposition"
 
 
@@ -49,7 +50,7 @@ def test_ingest_made_a_proposed_capture_that_only_include_shows(proposed_client)
 def test_pages_without_include_show_nothing_proposed(proposed_client, path):
     r = proposed_client.get(f"{path}?date={DAY}")
     assert r.status_code == 200
-    assert badges(r.text) == 0 and "Salamiyah</a> <em>capture" not in r.text
+    assert badges(r.text) == 0 and "Qardaha</a> <em>capture" not in r.text
     assert 'data-include' not in r.text and 'name="include"' not in r.text
     assert "include=proposed" not in r.headers["link"]
 
@@ -73,26 +74,26 @@ def test_toggle_only_when_proposed_events_exist(proposed_client, client):
 
 
 def test_dashboard_with_include_marks_and_keeps_it_everywhere(proposed_client):
-    r = proposed_client.get(f"/?date={DAY}&include=proposed&place=salamiyah")
+    r = proposed_client.get(f"/?date={DAY}&include=proposed&place=qardaha")
     assert r.status_code == 200
     assert r.headers["link"].startswith(f"</api/control.geojson?date={DAY}&include=proposed>")
     html = r.text
     attrs = {a.get("id") or a.get("name"): a for t, a in tags(html) if a.get("id") or a.get("name")}
     assert attrs["map"]["data-include"] == "proposed"
     assert attrs["include"]["value"] == "proposed" and "disabled" not in attrs["include"]
-    assert attrs["toggle-include"]["href"] == f"?date={DAY}&place=salamiyah"  # "Hide them"
+    assert attrs["toggle-include"]["href"] == f"?date={DAY}&place=qardaha"  # "Hide them"
     assert "Showing <strong>unreviewed events</strong>" in html
     for link in ("prev-change", "next-change", "share-link"):
         assert "include=proposed" in (attrs[link].get("href") or attrs[link].get("value")), link
-    assert "embed?date=2024-12-06&amp;amp;place=salamiyah&amp;amp;include=proposed" in html  # the iframe snippet
+    assert f"embed?date={DAY}&amp;amp;place=qardaha&amp;amp;include=proposed" in html  # the iframe snippet
     events = html.split('class="events"', 1)[1]
-    item = re.search(r'<li[^>]*>.*?data-place="salamiyah">Salamiyah</a> <em>capture</em>(.*?)</li>', events, re.S)
+    item = re.search(r'<li[^>]*>.*?data-place="qardaha">Qardaha</a> <a href="/events/[^"]+">capture</a>(.*?)</li>', events, re.S)
     assert item and "unreviewed</span>" in item.group(1)
     assert "dotted outline" in html  # the key explains the marker
     # the "what changed" list of the capture's day marks it, and its source
     changed = proposed_client.get("/?date=2024-12-05&include=proposed").text.split('class="changes"', 1)[1]
     changed = changed.split("</section>", 1)[0]
-    assert 'data-place="salamiyah"' in changed and badges(changed) == 2 and "unrev" in changed
+    assert 'data-place="qardaha"' in changed and badges(changed) == 2 and "unrev" in changed
     # a slider step (HTMX) asks with include and gets the same layer
     fragment = proposed_client.get(f"/?date={NEXT}&include=proposed", headers=HX)
     assert "<html" not in fragment.text and badges(fragment.text) >= 1
@@ -121,7 +122,7 @@ def test_embed_and_events_page_keep_include(proposed_client):
     assert hide["href"] == f"?date={DAY}&slider=0"
     r = proposed_client.get(f"/events?date={DAY}&include=proposed")
     assert r.headers["link"].startswith(f"</api/events.json?to={DAY}&include=proposed>")
-    assert "Salamiyah</a> <em>capture</em>" in r.text and "Hide them" in r.text
+    assert re.search(r'Qardaha</a> <a href="/events/[^"]+">capture</a>', r.text) and "Hide them" in r.text
 
 
 def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server, side_colours, side_coalitions):
@@ -138,7 +139,7 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     m = marker(page, PLACE)
     assert "unrev" in m.get_attribute("class") and m.get_attribute("stroke-dasharray") == "1 4"
     assert page.locator(".unrev-note").is_visible()
-    item = page.locator("#panel .events li", has=page.locator('a.pl[data-place="salamiyah"]')).first
+    item = page.locator("#panel .events li", has=page.locator('a.pl[data-place="qardaha"]')).first
     assert item.locator(".badge").inner_text() == "unreviewed"
 
     m.click(force=True)
@@ -153,7 +154,7 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     wait_map(page, NEXT)
     page.wait_for_url(re.compile(rf"date={NEXT}"))
     assert "include=proposed" in page.url
-    page.wait_for_function("() => document.title.includes('7 Dec 2024')")
+    page.wait_for_function("() => document.title.includes('6 Dec 2024')")
     assert "unrev" in marker(page, PLACE).get_attribute("class")
     assert "include=proposed" in page.locator("#share-link").input_value()
     assert "include=proposed" in page.locator("#next-change, #prev-change").first.get_attribute("href")
@@ -168,3 +169,14 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     wait_map(page, NEXT)
     assert fill_of(page, PLACE) == side_colours["gov"]
     assert page.locator("#map path.unrev").count() == 0 and page.locator(".badge").count() == 0
+
+
+def test_an_unreviewed_event_has_a_page_that_says_so_and_maps_with_include(proposed_client):
+    [ev] = [e for e in proposed_client.get(f"/api/events.json?include=proposed&place={PLACE}").json()["events"]
+            if e["status"] == "proposed"]
+    assert ev["status"] == "proposed"
+    page = proposed_client.get(ev["page"])
+    assert page.status_code == 200 and badges(page.text) >= 1 and "not yet checked by a person" in page.text
+    on_map = next(a for t, a in tags(page.text) if a.get("id") == "on-map")
+    assert on_map["href"] == f"/?date=2024-12-05&place={PLACE}&include=proposed"
+    assert proposed_client.get(f"/api/events/{ev['id']}").json()["status"] == "proposed"
