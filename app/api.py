@@ -50,7 +50,7 @@ def control_geojson(request: Request, session: SessionDep, date: DateQ = None,
     """
     day = parse_day("date", date)
     proposed = parse_include(include)
-    bounds = queries.date_bounds(session)
+    bounds = daycache.memo(session, ("bounds",), lambda: queries.date_bounds(session))  # no query per step
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
     day = check_in_range("date", day, bounds) or bounds[1]
