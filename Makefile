@@ -6,7 +6,7 @@ PORT   ?= 8000
 ASSETS ?= cdn
 export PORT ASSETS
 
-.PHONY: run test install install-test npm load serve bench eval bench-extract clean
+.PHONY: run test install install-test npm load serve bench eval bench-extract bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ eval: install
 
 bench-extract: install
 	$$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python bench/extract_bench.py
+
+bench-load: install
+	$(BIN)/python bench/load_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules tidemark.db

@@ -17,6 +17,8 @@ from .db import SessionDep, engine_for
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, check_in_range, invalid, parse_day, parse_int
 from .params import parse_include
+from .schemas import (ControlCollection, EventList, Health, NotFoundBody, SideList, SourceArticle,
+                      Timeline, UnavailableBody)
 
 router = APIRouter()
 
@@ -28,28 +30,47 @@ CSV_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "actor1
                "geo_precision", "source", "source_kind", "source_outlet", "source_url",
                "source_language", "quote", "notes", "status"]
 
-DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
+# The OpenAPI document (app/openapi.py) shows each as its own type; `x-values-from` becomes an
+# enum of the ids loaded. Values are checked by the handlers (app/params.py): 422 naming them.
+DateQ = Annotated[str | None, Query(description="a day, YYYY-MM-DD", json_schema_extra={"format": "date"})]
+FromQ = Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD",
+                                    json_schema_extra={"format": "date"})]
+ToQ = Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD",
+                                  json_schema_extra={"format": "date"})]
+IncludeQ = Annotated[str | None, Query(description="`proposed` adds unreviewed events",
+                                       json_schema_extra={"enum": ["proposed"]})]
+PlaceQ = Annotated[list[str] | None, Query(description="place id; repeat for several",
+                                           json_schema_extra={"x-values-from": "places"})]
+SideQ = Annotated[list[str] | None, Query(description="side code (actor or new holder); repeat for several",
+                                          json_schema_extra={"x-values-from": "sides"})]
+TypeQ = Annotated[list[str] | None, Query(description="event type; repeat for several",
+                                          json_schema_extra={"items": {"enum": list(EVENT_TYPES)}})]
 ListQ = Annotated[list[str] | None, Query()]
+NOT_FOUND = {404: {"model": NotFoundBody, "description": "no source with this id"}}
 
 
-@router.get("/healthz", tags=["meta"])
+class GeoJSONResponse(JSONResponse):
+    media_type = GEOJSON
+
+
+@router.get("/healthz", tags=["meta"], response_model=Health)
 def healthz(session: SessionDep) -> dict:
     """Liveness and data presence."""
     c = queries.conflict(session)
     return {"status": "ok", "conflict": c.id if c else None}
 
 
-@router.get("/api/control.geojson", tags=["control"],
-            responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
-def control_geojson(request: Request, session: SessionDep, date: DateQ = None,
-                    include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+@router.get("/api/control.geojson", tags=["control"], response_class=GeoJSONResponse,
+            response_model=ControlCollection,
+            responses={503: {"model": UnavailableBody, "description": "no data loaded yet"}})
+def control_geojson(request: Request, session: SessionDep, date: DateQ = None, include: IncludeQ = None):
     """Who controls each place on `date` (default: the latest date), with the sources that say so.
 
     Built once per data version and date, then served from a gzip file (app/daycache.py),
     with a strong `ETag`; `If-None-Match` with it gets a `304`.
     """
-    day = parse_day("date", date)
-    proposed = parse_include(include)
+    day = parse_day("date", date, allow_empty=False)
+    proposed = parse_include(include, allow_empty=False)
     bounds = daycache.memo(session, ("bounds",), lambda: queries.date_bounds(session))  # no query per step
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
@@ -91,22 +112,20 @@ def places_json(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/api/periods.json", tags=["control"])
-def periods_json(request: Request, session: SessionDep,
-                 include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None) -> Response:
+def periods_json(request: Request, session: SessionDep, include: IncludeQ = None) -> Response:
     """Every control period, compactly (days since `start`; indexes into `places`, `sides`,
     `statuses`), with the days of the reports behind each: a client computes any day locally."""
-    proposed = parse_include(include)
+    proposed = parse_include(include, allow_empty=False)
     return _cached_json(request, session, "proposed" if proposed else "accepted", "periods",
                         lambda: queries.compact_periods(session, include_proposed=proposed))
 
 
 @router.get("/api/places/{place_id}.geojson", tags=["control"],
             responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "unknown place"}})
-def place_geojson(place_id: str, session: SessionDep, date: DateQ = None,
-                  include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+def place_geojson(place_id: str, session: SessionDep, date: DateQ = None, include: IncludeQ = None):
     """One place on `date` (default: the latest date): its state and the sources that say so (for a popup)."""
-    day = parse_day("date", date)
-    proposed = parse_include(include)
+    day = parse_day("date", date, allow_empty=False)
+    proposed = parse_include(include, allow_empty=False)
     if len(place_id) > 200 or session.get(Place, place_id) is None:
         raise HTTPException(status_code=404, detail=f"no place with id {place_id[:80]!r}")
     bounds = queries.date_bounds(session)
@@ -121,8 +140,8 @@ def place_geojson(place_id: str, session: SessionDep, date: DateQ = None,
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
     bounds = queries.date_bounds(session)
-    d_from = check_in_range("from", parse_day("from", date_from), bounds)
-    d_to = check_in_range("to", parse_day("to", date_to), bounds)
+    d_from = check_in_range("from", parse_day("from", date_from, allow_empty=False), bounds)
+    d_to = check_in_range("to", parse_day("to", date_to, allow_empty=False), bounds)
     if d_from and d_to and d_from > d_to:
         raise invalid("from", "is after 'to'")
     # Only the values asked for are looked up (5,000 places are not read for every request).
@@ -147,13 +166,10 @@ def parse_next(value: str | None) -> tuple | None:
     return parse_day("_next", day), event_id
 
 
-@router.get("/api/events.json", tags=["events"])
-def events_json(session: SessionDep, request: Request,
-                date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-                date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
-                place: ListQ = None, side: ListQ = None,
-                type: Annotated[list[str] | None, Query(description="event type; repeat for several")] = None,
-                include: str | None = None,
+@router.get("/api/events.json", tags=["events"], response_model=EventList)
+def events_json(session: SessionDep, request: Request, date_from: FromQ = None, date_to: ToQ = None,
+                place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
+                include: IncludeQ = None,
                 size: Annotated[str | None, Query(alias="_size", description=f"events per page (1-{MAX_PAGE_SIZE}, default {PAGE_SIZE})")] = None,
                 next_: Annotated[str | None, Query(alias="_next", description="the `next` token of the previous page")] = None) -> JSONResponse:
     """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR.
@@ -165,7 +181,7 @@ def events_json(session: SessionDep, request: Request,
     filters = _event_filters(session, date_from, date_to, place, side, type)
     page_size = parse_int("_size", size, 1, MAX_PAGE_SIZE) or PAGE_SIZE
     after = parse_next(next_)
-    proposed = parse_include(include)
+    proposed = parse_include(include, allow_empty=False)
     rows = queries.events(session, include_proposed=proposed, after=after, limit=page_size + 1, **filters)
     token = next_url = None
     if len(rows) > page_size:
@@ -246,27 +262,25 @@ def _csv_rows(database_url: str, proposed: bool, filters: dict) -> Iterator[str]
 
 @router.get("/api/events.csv", tags=["events"], response_class=Response,
             responses={200: {"content": {"text/csv": {}}}})
-def events_csv(session: SessionDep, request: Request,
-               date_from: Annotated[str | None, Query(alias="from")] = None,
-               date_to: Annotated[str | None, Query(alias="to")] = None,
-               place: ListQ = None, side: ListQ = None, type: ListQ = None,
-               include: str | None = None) -> Response:
+def events_csv(session: SessionDep, request: Request, date_from: FromQ = None, date_to: ToQ = None,
+               place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
+               include: IncludeQ = None) -> Response:
     """All matching events as CSV, with ACLED's column names where one applies; streamed, not paginated."""
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    proposed = parse_include(include)
+    proposed = parse_include(include, allow_empty=False)
     return StreamingResponse(_csv_rows(request.app.state.settings.database_url, proposed, filters),
                              media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": 'attachment; filename="events.csv"'})
 
 
-@router.get("/api/timeline.json", tags=["events"])
-def timeline_json(session: SessionDep, include: str | None = None) -> dict:
+@router.get("/api/timeline.json", tags=["events"], response_model=Timeline)
+def timeline_json(session: SessionDep, include: IncludeQ = None) -> dict:
     """Each day of the range with its number of events and of control changes."""
-    proposed = parse_include(include)
+    proposed = parse_include(include, allow_empty=False)
     return daycache.memo(session, ("timeline", proposed), lambda: queries.timeline(session, include_proposed=proposed))
 
 
-@router.get("/api/sides.json", tags=["meta"])
+@router.get("/api/sides.json", tags=["meta"], response_model=SideList)
 def sides_json(session: SessionDep) -> dict:
     return {"sides": [s.model_dump() for s in queries.sides(session)]}
 
@@ -278,7 +292,8 @@ def get_article(session, article_id: str) -> Article:
     return article
 
 
-@router.get("/api/sources/{article_id}", tags=["sources"])
+@router.get("/api/sources/{article_id}", tags=["sources"], response_model=SourceArticle,
+            responses=NOT_FOUND)
 def source_json(article_id: str, session: SessionDep) -> JSONResponse:
     """One source: an archived article (metadata, full text, the passages quoted from it) or a
     cited report (metadata, our summary, the events that cite it; no text)."""

@@ -72,7 +72,11 @@ def _warm_basemap(engine) -> None:
 
 @app.command()
 def serve(host: str = typer.Option(None, help="interface (default: settings HOST)"),
-          port: int = typer.Option(None, help="port (default: settings PORT)")) -> None:
+          port: int = typer.Option(None, help="port (default: settings PORT)"),
+          workers: int = typer.Option(1, min=1, max=64,
+                                      help="worker processes; 1 (the default) suits a laptop, "
+                                           "one per core for a busy server"),
+          log_level: str = typer.Option("info", help="uvicorn log level (warning: no access log)")) -> None:
     """Serve the dashboard and the API."""
     import uvicorn
 
@@ -80,7 +84,7 @@ def serve(host: str = typer.Option(None, help="interface (default: settings HOST
 
     settings = get_settings()
     uvicorn.run("app.main:app", host=host or settings.host, port=port or settings.port,
-                proxy_headers=False, log_level="info")
+                workers=workers, proxy_headers=False, log_level=log_level)
 
 
 from .extract.cli import register as _register_extract  # noqa: E402  (extract, ingest, review, eval)

@@ -8,7 +8,7 @@ inflate them for the rare client that does not accept gzip. The files live under
 older versions are removed when a new version is first served. Bodies are on disk, not in
 the server's memory, so its RSS does not grow with the number of dates served.
 
-The ETag is strong and names the version, layer and date, so a client revalidating a day
+The ETag is weak (the same data goes out gzipped or inflated) and names the version, layer and date, so a client revalidating a day
 it has gets `304 Not Modified` without a body.
 """
 from __future__ import annotations
@@ -121,7 +121,7 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
     safe_version = "".join(c for c in version if c.isalnum() or c in "-_")[:64] or "none"
     folder = root / safe_version / layer
     path = folder / f"{name}.geojson.gz"
-    etag = f'"{safe_version}-{layer}-{name}"'
+    etag = f'W/"{safe_version}-{layer}-{name}"'  # weak: sent gzipped or inflated
     if path.is_file():
         return Cached(path, etag)
     if not (root / safe_version).is_dir():

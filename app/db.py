@@ -20,9 +20,17 @@ def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            # SQLAlchemy, not the sqlite3 module, starts transactions (the recipe of SQLAlchemy's
+            # SQLite notes): every session is one real transaction, reads see one snapshot, and
+            # SAVEPOINTs nest inside it (ingest: one transaction per run, a savepoint per article).
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            conn.exec_driver_sql("BEGIN")
     return engine
 
 

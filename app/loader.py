@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from . import derive
+from .cache import bump_data_version
 from .config import ROOT
+from .crashpoints import crash_point
 from .datafiles import Dataset, read_dataset
 from .models import (Article, BaselineEntry, Conflict, ControlPeriod, Event, PeriodEvent,
                      Place, Side)
@@ -61,20 +63,22 @@ def load_directory(root: Path, engine: Engine, progress: Progress | None = None)
     report_progress("read", 1, 1)
     if errors:
         raise LoadError(errors)
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:  # WAL persists in the file; it cannot change mid-transaction
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-    with Session(engine) as session:
+    with engine.connect() as conn, Session(bind=conn) as session:
         if engine.dialect.name == "sqlite":
-            for pragma in ("synchronous=NORMAL", "cache_size=-16384"):
-                session.connection().exec_driver_sql(f"PRAGMA {pragma}")
+            # On the driver's connection, before the transaction begins (WAL cannot be switched
+            # on inside one; it persists in the file). The load then runs on this connection.
+            raw = conn.connection.driver_connection
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "cache_size=-16384"):
+                raw.execute(f"PRAGMA {pragma}")
         try:
             report = _replace(session, dataset, report_progress)
             if engine.dialect.name == "sqlite":
                 # Table statistics, so the planner knows `status` is not selective and
                 # walks (date, id) for a page of events instead of sorting them all.
                 session.connection().exec_driver_sql("ANALYZE")
+            crash_point("load:before-commit")
             session.commit()
+            crash_point("load:after-commit")
         except IntegrityError as exc:
             session.rollback()
             raise LoadError([f"{root}: the new data removes a place or side that unreviewed "
@@ -217,6 +221,7 @@ def _replace(session: Session, ds: Dataset, progress: Progress | None = None) ->
         conn.execute(delete(Event).where(Event.article_id.in_(part)))
         conn.execute(delete(Article).where(Article.id.in_(part)))
     conn.execute(delete(BaselineEntry))
+    crash_point("load:after-delete")
 
     _sync(session, Conflict, "id", [ds.conflict])
     _sync(session, Side, "code", ds.sides)
@@ -230,6 +235,7 @@ def _replace(session: Session, ds: Dataset, progress: Progress | None = None) ->
     with _indexes_rebuilt_after(session, "event"):
         _insert(session, Event.__table__, ds.events, progress, "events")
     ds.events.clear()  # stored; the rows are read back, in columns, for the derivation
+    crash_point("load:after-events")
     counts["periods"] = rebuild_periods(session, progress)
     return LoadReport(counts=counts)
 
@@ -239,7 +245,11 @@ def rebuild_periods(session: Session, progress: Progress | None = None) -> int:
 
     Reads plain rows (no ORM objects), derives each place's history over its date-sorted
     events, and writes the periods and their event links with bulk inserts.
+
+    Every writer (load, ingest, review) ends with this, so it also gives the data a new
+    version (app/cache.py), committed or rolled back with the rest.
     """
+    bump_data_version(session)
     conn = session.connection()
     conn.execute(delete(PeriodEvent))
     conn.execute(delete(ControlPeriod))

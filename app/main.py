@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from .config import ROOT, Settings, get_settings
+from .httpcache import ReadApiCaching
 from .security import SecurityHeaders
 
 MAX_PARAM_LENGTH = 1000
@@ -71,15 +72,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(RejectHostileParams)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)  # a day's GeoJSON shrinks ~10x
+    app.add_middleware(ReadApiCaching, database_url=settings.database_url, app_version=app.version)
+    # a day's GeoJSON shrinks ~7x; level 6 compresses it ~3x faster than the default 9, ~2% larger
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
 
-    from . import api, compare, docs, share, sources
+    from . import api, compare, docs, share, sources, table
     app.include_router(api.router)
     app.include_router(compare.router)
     app.include_router(docs.router)
+    app.include_router(table.router)
     app.include_router(sources.router)
     app.include_router(share.router)
     try:
@@ -88,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pages = None
     if pages is not None:
         app.include_router(pages.router)
+    from . import openapi
+    openapi.install(app)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     return app
 

@@ -161,3 +161,12 @@ class ControlPeriod(SQLModel, table=True):
 class PeriodEvent(SQLModel, table=True):
     period_id: int = Field(foreign_key="controlperiod.id", primary_key=True)
     event_id: str = Field(foreign_key="event.id", primary_key=True)
+
+
+class DataVersion(SQLModel, table=True):
+    """One row (id 1): a token that changes whenever `load`, `ingest` or `review` changes the data.
+
+    HTTP caching keys on it (app/cache.py): ETags on the read API, later per-date bodies.
+    """
+    id: int = Field(default=1, primary_key=True)
+    version: str

@@ -14,9 +14,13 @@ def invalid(name: str, message: str) -> HTTPException:
         {"loc": ["query", name], "msg": f"{name}: {message}", "type": "value_error"}])
 
 
-def parse_day(name: str, value: str | None) -> date | None:
-    """`YYYY-MM-DD` -> date; None/empty -> None; anything else -> 422 naming `name`."""
-    if value is None or value == "":
+def parse_day(name: str, value: str | None, allow_empty: bool = True) -> date | None:
+    """`YYYY-MM-DD` -> date; None (and empty, if `allow_empty`) -> None; else 422 naming `name`.
+
+    Pages take an empty value (a form may send one) as no value; the API, whose OpenAPI
+    document says `format: date`, refuses it.
+    """
+    if value is None or (value == "" and allow_empty):
         return None
     if not DAY.match(value):
         raise invalid(name, "must be a date in the form YYYY-MM-DD")
@@ -62,9 +66,10 @@ def parse_int(name: str, value: str | None, low: int, high: int) -> int | None:
     return number
 
 
-def parse_include(value: str | None) -> bool:
-    """`include=proposed` adds unreviewed events; None/empty -> False; anything else -> 422."""
-    if value in (None, ""):
+def parse_include(value: str | None, allow_empty: bool = True) -> bool:
+    """`include=proposed` adds unreviewed events; None (and empty, if `allow_empty`) -> False;
+    anything else -> 422."""
+    if value is None or (value == "" and allow_empty):
         return False
     if value != "proposed":
         raise invalid("include", "the only value is 'proposed'")

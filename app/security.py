@@ -1,4 +1,10 @@
-"""Security headers: a strict Content-Security-Policy everywhere; only /embed may be framed."""
+"""Security headers: a strict Content-Security-Policy everywhere; only /embed may be framed.
+
+Also on every response: a Permissions-Policy that turns off the powerful browser features
+the dashboard never uses, and (on everything but /embed, which lives inside other sites'
+pages) Cross-Origin-Opener-Policy: same-origin, so a page we open, or that opens us, gets no
+handle on our window.
+"""
 from urllib.parse import urlsplit
 
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -11,6 +17,10 @@ CDN_ORIGINS = ("https://unpkg.com",)
 EMBED_PATHS = ("/embed",)
 # Redoc's styled-components writes <style> elements at run time, and it builds a worker from a blob.
 REDOC_PATHS = ("/redoc",)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+    "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get",
+    "screen-wake-lock", "serial", "usb", "xr-spatial-tracking"))
 
 
 def tile_origin(tile_url: str) -> str:
@@ -64,6 +74,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
                                     content_security_policy(self.settings, path))
         if path not in EMBED_PATHS:
             response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response

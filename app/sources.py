@@ -1,7 +1,7 @@
 """The source page: an article's metadata and full text, each quoted passage highlighted."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from . import queries
@@ -17,10 +17,18 @@ def text_direction(language: str) -> str:
     return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
 
-@router.get("/sources/{article_id}", response_class=HTMLResponse, tags=["sources"])
+@router.get("/sources/{article_id}", response_class=HTMLResponse, tags=["sources"],
+            responses={404: {"description": "no source with this id (an HTML page saying so)",
+                             "content": {"text/html": {"schema": {"type": "string"}}}}})
 def source_page(article_id: str, request: Request, session: SessionDep):
     """HTML view of one source; its JSON twin is /api/sources/{id}."""
-    article = get_article(session, article_id)
+    try:
+        article = get_article(session, article_id)
+    except HTTPException as exc:  # a reader followed a dead link: say so as a page
+        return templates.TemplateResponse(request, "source_missing.html", {
+            "conflict": queries.conflict(session),
+            "shown_id": article_id if len(article_id) <= 80 else article_id[:80] + "…",
+        }, status_code=exc.status_code)
     quotes = queries.article_quotes(session, article.id)
     if article.kind == "report":
         quotes.sort(key=lambda e: (e.date, e.id))

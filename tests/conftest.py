@@ -1,4 +1,9 @@
-"""Shared fixtures: a real SQLite file, built by the real migrations and loader from data/."""
+"""Shared fixtures: real databases, built by the real migrations and loader from data/.
+
+The database-facing API and loader tests run twice: on a SQLite file and on PostgreSQL (a
+throwaway cluster started once per session by tests/pgcluster.py). The PostgreSQL variants are
+skipped only when the server binaries are absent, and the skip says so.
+"""
 from __future__ import annotations
 
 import shutil
@@ -13,12 +18,27 @@ from app.loader import load_directory, migrate
 from app.main import create_app
 
 DATA = ROOT / "data"
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
-def db_url(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("db") / "tidemark.db"
-    url = f"sqlite:///{path}"
+def pg_cluster():
+    from pgcluster import start_or_skip  # tests/ is on sys.path (rootdir conftest)
+
+    cluster = start_or_skip()
+    yield cluster
+    cluster.stop()
+
+
+def _empty_database(kind: str, request, directory: Path, name: str) -> str:
+    if kind == "postgresql":
+        return request.getfixturevalue("pg_cluster").new_database(name)
+    return f"sqlite:///{directory / (name + '.db')}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_url(request, tmp_path_factory) -> str:
+    url = _empty_database(request.param, request, tmp_path_factory.mktemp("db"), "tidemark")
     engine = engine_for(url)
     migrate(engine)
     load_directory(DATA, engine)
@@ -40,11 +60,13 @@ def data_copy(tmp_path) -> Path:
     return target
 
 
-@pytest.fixture
-def fresh_engine(tmp_path):
-    engine = engine_for(f"sqlite:///{tmp_path / 'fresh.db'}")
+@pytest.fixture(params=BACKENDS)
+def fresh_engine(request, tmp_path):
+    """A migrated, empty database: a SQLite file, or a new database on the session's PostgreSQL."""
+    engine = engine_for(_empty_database(request.param, request, tmp_path, "fresh"))
     migrate(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 # ---- a copy of data/ with cited reports (the bundled data/ is the research helpers') ----

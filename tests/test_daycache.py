@@ -25,7 +25,7 @@ def test_a_day_is_cached_gzipped_with_a_strong_etag_and_304(fresh_engine, tmp_pa
     r = client.get("/api/control.geojson?date=2024-12-07", headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
     etag = r.headers["etag"]
-    assert etag.startswith('"') and "2024-12-07" in etag and "accepted" in etag
+    assert etag.startswith('W/"') and "2024-12-07" in etag and "accepted" in etag
     assert "no-cache" in r.headers["cache-control"] and "Accept-Encoding" in r.headers["vary"]
     with Session(fresh_engine) as s:
         expected = queries.control_collection(s, date(2024, 12, 7))

@@ -5,10 +5,11 @@ fixture of reports and events citing them (tests/conftest.py: FIXTURE_REPORTS).
 """
 import csv
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text as sa_text
 
 from app.config import ROOT
 from app.datafiles import SUMMARY_MAX, read_dataset
@@ -140,9 +141,9 @@ def test_an_archived_article_still_needs_its_verbatim_quote(rcopy):
 
 def test_reports_are_stored_without_text(fresh_engine, reports_data):
     load_directory(reports_data, fresh_engine)
-    con = sqlite3.connect(fresh_engine.url.database)
-    rows = con.execute("select id, kind, text, summary, url, origin from article where kind='report'").fetchall()
-    con.close()
+    with fresh_engine.connect() as con:  # SQLite or PostgreSQL, as the fixture gives
+        rows = con.execute(sa_text("select id, kind, text, summary, url, origin from article "
+                                   "where kind='report'")).all()
     assert {r[0] for r in FIXTURE_REPORTS} <= {r[0] for r in rows}  # bundled data cites reports too
     for rid, kind, text, summary, url, origin in rows:
         assert text == "" and summary and len(summary) <= SUMMARY_MAX and url.startswith("https://")
@@ -161,9 +162,7 @@ def test_no_cited_report_in_a_loaded_database_stores_text(reports_client, client
 
 
 def test_archived_article_and_kind_columns_after_migration(fresh_engine):
-    con = sqlite3.connect(fresh_engine.url.database)
-    cols = {r[1] for r in con.execute("pragma table_info(article)")}
-    con.close()
+    cols = {c["name"] for c in sa_inspect(fresh_engine).get_columns("article")}
     assert {"kind", "summary", "text"} <= cols
 
 

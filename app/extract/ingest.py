@@ -1,11 +1,13 @@
-"""`tidemark ingest`: articles in, proposed events out, one transaction per article.
+"""`tidemark ingest`: articles in, proposed events out, one transaction per run.
 
 Each article is stored under the SHA-256 of its text (id: the first 16 hex digits), so
 ingesting the same text again changes nothing. Its candidate events are stored as
-`proposed` (only those at places the database knows, i.e. data/places.csv), then the
-control periods are rebuilt in the same transaction, so the map's proposed layer is
-current. A file that cannot be read is skipped with its reason; an error while writing
-one article rolls that article back entirely and the run carries on.
+`proposed` (only those at places the database knows, i.e. data/places.csv), each article
+with its events in a savepoint; the control periods are rebuilt once at the end and the
+run commits once, so the database holds either none of the run or all of it, with the
+map's proposed layer current (a killed run leaves the old state; rerunning it completes).
+A file that cannot be read is skipped with its reason; an error while writing one article
+rolls back that article's savepoint entirely and the run carries on.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from ..cache import bump_data_version
+from ..crashpoints import crash_point
 from ..datafiles import URL, content_hash
 from ..loader import rebuild_periods
 from ..models import Article, Event, Place, Side
@@ -53,8 +57,10 @@ def expand(paths: Iterable[Path]) -> list[Path]:
 def _store(session: Session, article: Article, events: list[Event]) -> None:
     session.add(article)
     session.flush()
+    crash_point("ingest:after-article")
     session.add_all(events)
     session.flush()
+    bump_data_version(session)  # the proposed layer's events changed (periods follow once per run)
 
 
 def ingest_file(path: Path, session: Session, res: Resources, report: IngestReport,
@@ -98,10 +104,9 @@ def ingest_file(path: Path, session: Session, res: Resources, report: IngestRepo
             summary=f"Proposed by the extractor: {c.type} at {c.place['name']}",
             status="proposed", confidence=c.confidence))
     try:
-        _store(session, article, events)
-        session.commit()
+        with session.begin_nested():
+            _store(session, article, events)
     except Exception as exc:  # nothing of this article remains
-        session.rollback()
         report.skipped.append((str(path), f"could not be stored: {exc.__class__.__name__}: {exc}"))
         return
     report.added.append((str(path), art_id, len(events)))
@@ -112,17 +117,22 @@ def ingest_paths(paths: Iterable[Path], engine: Engine, res: Resources,
                  on_progress: Callable[[Path], None] | None = None) -> IngestReport:
     report = IngestReport()
     files = expand(paths)
-    for path in files:
-        with Session(engine) as session:
-            ingest_file(path, session, res, report, published, language)
-        if on_progress:
-            on_progress(path)
-    if report.added:
-        # Once per run, not per article: a rebuild reads every event. Until it commits the
-        # map's proposed layer lags; a run cut short is caught up by the next ingest or load.
-        with Session(engine) as session:
-            rebuild_periods(session)
+    with Session(engine) as session:
+        try:
+            for path in files:
+                ingest_file(path, session, res, report, published, language)
+                crash_point("ingest:after-file")
+                if on_progress:
+                    on_progress(path)
+            if report.added:
+                # Once per run, not per article: a rebuild reads every event.
+                rebuild_periods(session)
+                crash_point("ingest:before-commit")
             session.commit()
+            crash_point("ingest:after-commit")
+        except BaseException:
+            session.rollback()
+            raise
     return report
 
 

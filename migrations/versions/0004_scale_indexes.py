@@ -7,14 +7,14 @@
 
 Checked with EXPLAIN QUERY PLAN in tests/test_scale.py.
 
-Revision ID: 0003_scale
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 from alembic import op
 
 
-revision = '0003_scale'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

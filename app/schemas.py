@@ -1,0 +1,177 @@
+"""Response models of the JSON API, for the OpenAPI document (and so for schemathesis).
+
+They describe what the handlers return; the handlers build plain dicts. Every object model
+allows properties beyond those listed (`extra="allow"`): a client must ignore what it does not
+know, and new properties can be added without breaking the contract.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .models import STATUSES
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+class ParameterError(Open):
+    loc: list[str | int] = Field(description='where, e.g. ["query", "date"]')
+    msg: str = Field(description="starts with the parameter's name, e.g. `date: must be a date …`")
+    type: str
+
+
+class ValidationErrorBody(Open):
+    """422: a parameter is invalid; the message names it."""
+    detail: list[ParameterError]
+
+
+class NotFoundBody(Open):
+    """404: no such id."""
+    detail: str
+
+
+class UnavailableBody(Open):
+    """503: nothing loaded yet."""
+    detail: str
+
+
+# --- GeoJSON ------------------------------------------------------------------------------
+
+class ControlSource(Open):
+    """One source behind a marker: an article quote (`id` set) or a baseline reference (`id` null)."""
+    id: str | None
+    title: str
+    outlet: str | None = None
+    language: str | None = None
+    published: date | None = None
+    url: str = Field(description="`/sources/{id}#q-{event_id}`, or the reference URL of a baseline")
+    original_url: str | None = None
+    quote: str | None = None
+    event_id: str | None = None
+    event_type: str | None = None
+    event_date: date | None = None
+    date_precision: str | None = None
+    summary: str | None = None
+    status: str | None = None
+
+
+class ControlProperties(Open):
+    id: str
+    name: str
+    names: dict[str, str]
+    native_name: str | None = None
+    kind: str
+    population: int | None = None
+    governorate: str | None = None
+    side: str | None = Field(description="the holder's side code; null when no holder is named")
+    side_name: str | None = None
+    colour: str | None = None
+    coalition: str
+    status: Literal[STATUSES]  # type: ignore[valid-type]
+    challenger: str | None = None
+    challenger_name: str | None = None
+    challenger_colour: str | None = None
+    previous_side: str | None = None
+    since: date
+    until: date | None = None
+    corroboration: int = Field(ge=0)
+    single_source: bool
+    proposed: bool
+    sources: list[ControlSource]
+
+
+class Point(Open):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(min_length=2, max_length=2, description="[longitude, latitude]")
+
+
+class ControlFeature(Open):
+    type: Literal["Feature"]
+    id: str
+    geometry: Point
+    properties: ControlProperties
+
+
+class DateRange(Open):
+    start: date
+    end: date
+
+
+class SideCount(Open):
+    code: str
+    name: str
+    short_name: str
+    colour: str
+    coalition: str
+    count: int = Field(ge=0, description="places this side holds that day")
+
+
+class ControlCollection(Open):
+    """A GeoJSON FeatureCollection (RFC 7946): one Point per place with a known state that day."""
+    type: Literal["FeatureCollection"]
+    date: date
+    layer: Literal["accepted", "proposed"]
+    range: DateRange | None
+    sides: list[SideCount]
+    statuses: dict[str, int]
+    features: list[ControlFeature]
+
+
+# --- other answers ------------------------------------------------------------------------
+
+class EventList(Open):
+    count: int = Field(ge=0)
+    events: list[dict]
+
+
+class TimelineDay(Open):
+    date: date
+    events: int = Field(ge=0)
+    changes: int = Field(ge=0)
+
+
+class Timeline(Open):
+    start: date | None = None
+    end: date | None = None
+    days: list[TimelineDay]
+
+
+class SideList(Open):
+    sides: list[dict]
+
+
+class Health(Open):
+    status: Literal["ok"]
+    conflict: str | None
+
+
+class SourceQuote(Open):
+    event_id: str
+    quote: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    url: str
+    date: date
+    place: str
+    type: str
+    summary: str
+    status: str
+
+
+class SourceArticle(Open):
+    id: str
+    title: str
+    outlet: str
+    language: str
+    published: date
+    published_precision: str
+    original_url: str | None
+    url: str
+    text: str
+    quotes: list[SourceQuote]
