@@ -32,11 +32,10 @@ CSV_COLUMNS = ["event_id", "event_date", "time_precision", "event_type", "actor1
 
 # The OpenAPI document (app/openapi.py) shows each as its own type; `x-values-from` becomes an
 # enum of the ids loaded. Values are checked by the handlers (app/params.py): 422 naming them.
-DateQ = Annotated[str | None, Query(description="a day, YYYY-MM-DD", json_schema_extra={"format": "date"})]
-FromQ = Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD",
-                                    json_schema_extra={"format": "date"})]
-ToQ = Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD",
-                                  json_schema_extra={"format": "date"})]
+DAY = {"format": "date", "x-values-from": "dates"}  # a day of the data's range (the one date rule)
+DateQ = Annotated[str | None, Query(description="a day, YYYY-MM-DD", json_schema_extra=DAY)]
+FromQ = Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD", json_schema_extra=DAY)]
+ToQ = Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD", json_schema_extra=DAY)]
 IncludeQ = Annotated[str | None, Query(description="`proposed` adds unreviewed events",
                                        json_schema_extra={"enum": ["proposed"]})]
 PlaceQ = Annotated[list[str] | None, Query(description="place id; repeat for several",
@@ -203,7 +202,8 @@ def get_event(session, event_id: str) -> dict:
     return ev
 
 
-@router.get("/api/events/{event_id}", tags=["events"])
+@router.get("/api/events/{event_id}", tags=["events"],
+            responses={404: {"model": NotFoundBody, "description": "no event with this id"}})
 def event_json(event_id: str, session: SessionDep) -> JSONResponse:
     """One event: place, date and its precision, type, sides, source and quote; its page is /events/{id}."""
     ev = get_event(session, event_id)
@@ -328,20 +328,19 @@ _AREAS_CACHE: dict[tuple, dict] = {}
 
 @router.get("/api/areas.geojson", tags=["control"],
             responses={200: {"content": {GEOJSON: {}}}, 422: {"description": "bad parameter"}})
-def areas_geojson(session: SessionDep, date: DateQ = None,
-                  include: Annotated[str | None, Query(description="'proposed' adds unreviewed events")] = None):
+def areas_geojson(session: SessionDep, date: DateQ = None, include: IncludeQ = None):
     """Approximate areas of control on `date`, derived from towns: Voronoi cells of the places, cut to
     the land of their countries and to 50 km around each place, dissolved by holder (`group`:
     reported, last_known, contested, unknown). Approximate by construction; the places are the record."""
     from . import areas
     from .share import data_version
 
-    day = parse_day("date", date)
-    proposed = parse_include(include)
+    day = parse_day("date", date, allow_empty=False)
+    proposed = parse_include(include, allow_empty=False)
     bounds = queries.date_bounds(session)
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
-    day = day or bounds[1]
+    day = check_in_range("date", day, bounds) or bounds[1]
     key = (data_version(session), day, proposed)
     body = _AREAS_CACHE.get(key)
     if body is None:

@@ -12,14 +12,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from . import queries
+from .api import FromQ, IncludeQ, ToQ
 from .assets import asset_tags
 from .db import SessionDep
-from .params import invalid, parse_day, parse_include
+from .params import check_in_range, invalid, parse_day, parse_include
 from .templating import templates
 
 router = APIRouter()
-DateQ = Annotated[str | None, Query(description="YYYY-MM-DD")]
-IncludeQ = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
 
 
 def holder_key(state: dict | None) -> tuple:
@@ -75,16 +74,15 @@ def comparison(session, d_from: date, d_to: date, proposed: bool) -> dict:
             "sides": after_collection["sides"], "count": len(rows), "changes": rows}
 
 
-def _dates(session, date_from: str | None, date_to: str | None) -> tuple[date, date]:
+def _dates(session, date_from: str | None, date_to: str | None, api: bool) -> tuple[date, date]:
+    """The two dates, each inside the data's range (the one date rule), `from` not after `to`.
+    The API refuses empty values, as the rest of the API does; the page takes them as absent."""
     bounds = queries.date_bounds(session)
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
-    start, end = bounds
-    d_from = parse_day("from", date_from) or start
-    d_to = parse_day("to", date_to) or end
-    for name, d in (("from", d_from), ("to", d_to)):
-        if not start <= d <= end:
-            raise invalid(name, f"must be between {start.isoformat()} and {end.isoformat()}")
+    allow_empty = not api
+    d_from = check_in_range("from", parse_day("from", date_from, allow_empty=allow_empty), bounds) or bounds[0]
+    d_to = check_in_range("to", parse_day("to", date_to, allow_empty=allow_empty), bounds) or bounds[1]
     if d_from > d_to:
         raise invalid("from", "is after 'to'")
     return d_from, d_to
@@ -95,13 +93,12 @@ def _query(d_from: date, d_to: date, proposed: bool) -> str:
 
 
 @router.get("/api/compare.json", tags=["control"])
-def compare_json(session: SessionDep, date_from: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
-                 date_to: Annotated[str | None, Query(alias="to", description="YYYY-MM-DD")] = None,
+def compare_json(session: SessionDep, date_from: FromQ = None, date_to: ToQ = None,
                  include: IncludeQ = None) -> JSONResponse:
     """Every place whose holder changed between `from` (default: the start) and `to` (default: the
     latest date): the holder on each date, and the events in between with their sources."""
-    d_from, d_to = _dates(session, date_from, date_to)
-    proposed = parse_include(include)
+    d_from, d_to = _dates(session, date_from, date_to, api=True)
+    proposed = parse_include(include, allow_empty=False)
     body = comparison(session, d_from, d_to, proposed)
     return JSONResponse(body, headers={"Link": f'</compare?{_query(d_from, d_to, proposed)}>; rel="alternate"; type="text/html"'})
 
@@ -109,11 +106,12 @@ def compare_json(session: SessionDep, date_from: Annotated[str | None, Query(ali
 @router.get("/compare", include_in_schema=False)
 def compare_page(request: Request, session: SessionDep,
                  date_from: Annotated[str | None, Query(alias="from")] = None,
-                 date_to: Annotated[str | None, Query(alias="to")] = None, include: IncludeQ = None) -> Response:
+                 date_to: Annotated[str | None, Query(alias="to")] = None,
+                 include: Annotated[str | None, Query()] = None) -> Response:
     """The comparison as a shareable page with a map."""
     from .pages import short, words
 
-    d_from, d_to = _dates(session, date_from, date_to)
+    d_from, d_to = _dates(session, date_from, date_to, api=False)
     proposed = parse_include(include)
     conflict = queries.conflict(session)
     body = comparison(session, d_from, d_to, proposed)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -51,7 +52,8 @@ def _fill_values(schema: dict, values: dict[str, list[str]]) -> dict:
     if source is None:
         return schema
     target = schema["items"] if schema.get("type") == "array" else schema
-    target["enum"] = values[source]
+    if values.get(source):
+        target["enum"] = values[source]
     return schema
 
 
@@ -94,13 +96,25 @@ def build(app: FastAPI, values: dict[str, list[str]]) -> dict:
     return doc
 
 
+MAX_DATE_ENUM = 3660  # about ten years of days; a longer range is documented as format: date only
+
+
 def data_values(session: Session) -> dict[str, list[str]]:
+    """Ids of places and sides, and every day of the data's range (the one date rule: a date
+    outside it is a 422, so the document lists the days that are accepted)."""
+    from .queries import date_bounds
+
     try:
-        return {name: sorted(session.exec(select(column)).scalars())
-                for name, (_, column) in VALUES_FROM.items()}
+        values = {name: sorted(session.exec(select(column)).scalars())
+                  for name, (_, column) in VALUES_FROM.items()}
+        bounds = date_bounds(session)
     except Exception:  # not migrated yet
         session.rollback()
-        return {name: [] for name in VALUES_FROM}
+        return {name: [] for name in (*VALUES_FROM, "dates")}
+    days = (bounds[1] - bounds[0]).days + 1 if bounds else 0
+    values["dates"] = ([(bounds[0] + timedelta(days=i)).isoformat() for i in range(days)]
+                       if 0 < days <= MAX_DATE_ENUM else [])
+    return values
 
 
 def install(app: FastAPI) -> None:

