@@ -15,7 +15,7 @@ from sqlmodel import Session
 from . import daycache, queries
 from .db import SessionDep, engine_for
 from .models import EVENT_TYPES, Article, Place, Side
-from .params import check_choices, check_in_range, invalid, parse_day, parse_int
+from .params import check_choices, check_in_range, invalid, parse_day
 from .params import parse_include
 from .schemas import (ControlCollection, EventList, Health, NotFoundBody, SideList, SourceArticle,
                       Timeline, UnavailableBody)
@@ -153,6 +153,8 @@ def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
 
 
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+# date,event-id; documented with days 01-28 only, so a generated example is always a real date
+NEXT_TOKEN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8]),[^\x00-\x20\x7f]+$"
 
 
 def parse_next(value: str | None) -> tuple | None:
@@ -169,8 +171,10 @@ def parse_next(value: str | None) -> tuple | None:
 def events_json(session: SessionDep, request: Request, date_from: FromQ = None, date_to: ToQ = None,
                 place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
                 include: IncludeQ = None,
-                size: Annotated[str | None, Query(alias="_size", description=f"events per page (1-{MAX_PAGE_SIZE}, default {PAGE_SIZE})")] = None,
-                next_: Annotated[str | None, Query(alias="_next", description="the `next` token of the previous page")] = None) -> JSONResponse:
+                size: Annotated[int | None, Query(alias="_size", ge=1, le=MAX_PAGE_SIZE,
+                                                  description=f"events per page (default {PAGE_SIZE})")] = None,
+                next_: Annotated[str | None, Query(alias="_next", description="the `next` token of the previous page",
+                                                   json_schema_extra={"pattern": NEXT_TOKEN})] = None) -> JSONResponse:
     """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR.
 
     Paginated like Datasette: oldest first, `_size` per page; `next` is the token for the
@@ -178,7 +182,7 @@ def events_json(session: SessionDep, request: Request, date_from: FromQ = None, 
     number of all matching events.
     """
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    page_size = parse_int("_size", size, 1, MAX_PAGE_SIZE) or PAGE_SIZE
+    page_size = size or PAGE_SIZE
     after = parse_next(next_)
     proposed = parse_include(include, allow_empty=False)
     rows = queries.events(session, include_proposed=proposed, after=after, limit=page_size + 1, **filters)
