@@ -1,20 +1,54 @@
-# Does what `make run` does, as a non-root user: install, migrate, load data/, serve.
-FROM python:3.11-slim
+# Tidemark as a container: migrate, load data/ when the database is empty, serve on $PORT,
+# as the non-root user 10001, with the database (and the data files) on a volume.
+#
+#   docker build -t tidemark .
+#   docker run -d --name tidemark -p 127.0.0.1:8000:8000 -v tidemark:/var/lib/tidemark tidemark
+#
+# BASE: any Debian-based image with Python >= 3.11 and its venv module. Users keep the
+# official image; the tests pass a Debian bookworm base they make with debootstrap
+# (--build-arg BASE=localhost/tidemark-test-base:…). See the README, "Docker".
+ARG BASE=python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    DATABASE_URL=sqlite:////var/lib/tidemark/tidemark.db PORT=8000
-RUN useradd --create-home --uid 10001 tidemark \
- && mkdir -p /var/lib/tidemark && chown tidemark /var/lib/tidemark
+# ---- build stage: a virtual environment with the app and its dependencies ----
+FROM ${BASE} AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+# The environment depends on pyproject.toml alone, so a change of code reuses this layer.
+# The package is installed editable (so the app finds templates/, static/ and migrations/
+# beside it in /app) over empty stand-ins: what the install records (the `tidemark` command,
+# the mapping of the package `app` to /app/app) comes from pyproject.toml only. Then the
+# installers go: the final image has no pip, setuptools or wheel in its environment.
+COPY pyproject.toml ./
+RUN python3 -m venv /opt/venv \
+ && mkdir -p app/extract && touch README.md app/__init__.py app/extract/__init__.py \
+ && /opt/venv/bin/pip install --quiet -e . \
+ && /opt/venv/bin/pip uninstall --quiet -y pip setuptools wheel \
+ && rm -rf app README.md *.egg-info
+COPY README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 COPY data ./data
-# Editable, so the app finds templates/, static/ and migrations/ beside its package.
-RUN pip install --no-cache-dir -e .
-USER tidemark
+# Byte-compiled here: the runtime user cannot write __pycache__ beside the code.
+RUN /opt/venv/bin/python -m compileall -q app migrations
+
+# ---- final stage: the base, the environment and the code; no pip, no build tools ----
+FROM ${BASE}
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+    HOST=0.0.0.0 PORT=8000 ASSETS=cdn LOAD_ON_START=empty \
+    DATABASE_URL=sqlite:////var/lib/tidemark/tidemark.db DATA_DIR=/var/lib/tidemark/data
+RUN useradd --uid 10001 --user-group --no-create-home --home-dir /var/lib/tidemark \
+            --shell /usr/sbin/nologin tidemark \
+ && mkdir -p /var/lib/tidemark && chown 10001:10001 /var/lib/tidemark
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+WORKDIR /app
+USER 10001:10001
+VOLUME ["/var/lib/tidemark"]
 EXPOSE 8000
-# Listen on all interfaces inside the container; publish with `-p 127.0.0.1:8000:8000`.
-CMD ["sh", "-c", "tidemark load data/ && tidemark serve --host 0.0.0.0 --port ${PORT}"]
+# Needs the Docker image format (`podman build --format docker`); OCI images have no HEALTHCHECK.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
+# Migrate; load DATA_DIR when the database holds no conflict yet (LOAD_ON_START); serve.
+CMD ["python3", "-m", "app.startup"]

@@ -14,8 +14,12 @@ def params(doc, path):
 
 def test_parameters_are_typed(client):
     doc = client.get("/openapi.json").json()
+    timeline = client.get("/api/timeline.json").json()
+    days = [d["date"] for d in timeline["days"]]  # the one date rule: exactly the range's days
     assert params(doc, "/api/control.geojson")["date"] == {
-        "type": "string", "format": "date", "description": "a day, YYYY-MM-DD", "title": "Date"}
+        "type": "string", "format": "date", "description": "a day, YYYY-MM-DD", "title": "Date",
+        "enum": days}
+    assert days[0] == timeline["start"] and days[-1] == timeline["end"]
     ev = params(doc, "/api/events.json")
     assert ev["from"]["format"] == ev["to"]["format"] == "date"
     assert ev["include"]["enum"] == ["proposed"]

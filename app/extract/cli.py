@@ -109,11 +109,37 @@ def register(app: typer.Typer) -> None:
         from ..loader import migrate
         from .review import review as run_review
 
+        import sys
+
+        from .review import read_key
+
         engine = get_engine()
         migrate(engine)
+        tty = sys.stdin.isatty()
         run_review(engine, _data_dir(data_dir),
                    ask=lambda prompt, default: typer.prompt(prompt, default=default, show_default=True),
-                   say=typer.echo, limit=limit)
+                   say=typer.echo, limit=limit,
+                   key=read_key if tty else None,  # single keystrokes on a terminal, lines otherwise
+                   highlight=(lambda t: typer.style(t, reverse=True, bold=True)) if sys.stdout.isatty() else None)
+
+    @app.command(name="export-corrections")
+    def export_corrections(out: Path = typer.Option(..., "--out", help="JSONL file to write training pairs to"),
+                           data_dir: Path = typer.Option(None, "--data-dir", help="data directory holding corrections.jsonl")) -> None:
+        """Join the reviewers' decisions (corrections.jsonl) with the stored articles into training pairs."""
+        from ..db import get_engine
+        from ..loader import migrate
+        from .review import CORRECTIONS, export_training
+
+        folder = _data_dir(data_dir)
+        if not (folder / CORRECTIONS).exists():
+            raise typer.BadParameter(f"no {CORRECTIONS} in {folder}", param_hint="--data-dir")
+        engine = get_engine()
+        migrate(engine)
+        with out.open("w", encoding="utf-8") as fh:
+            counts = export_training(folder, engine, fh)
+        typer.echo(f"{counts['pairs']} training pair(s) written to {out}; skipped: "
+                   f"{counts['missing_article']} article(s) not stored, {counts['changed_text']} changed text, "
+                   f"{counts['bad_line']} unreadable line(s)")
 
     @app.command(name="eval")
     def evaluate(data_dir: Path = typer.Option(Path("data"), "--data-dir", help="data directory with articles/ and events.csv")) -> None:

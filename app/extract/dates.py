@@ -49,9 +49,15 @@ def _closest_year(month: int, day: int, published: date) -> date | None:
     return best
 
 
+ORDINAL = re.compile(r"^(\d{1,2})(?:η|ης|ου|er|re|e|st|nd|rd|th|º|ª|-?го|-?е|-?я|\.)$", re.I)
+
+
 def _num(tok: Token) -> int | None:
     s = tok.raw.translate(ARABIC_DIGITS)
-    return int(s) if s.isdigit() else None
+    if s.isdigit():
+        return int(s)
+    m = ORDINAL.match(s)  # "1η Δεκεμβρίου", "1er décembre", "1-го декабря", "December 1st"
+    return int(m.group(1)) if m else None
 
 
 def find_dates(text: str, tokens: list[Token], matcher: PhraseMatcher, published: date) -> list[Resolved]:

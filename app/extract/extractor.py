@@ -64,6 +64,7 @@ class SentenceReading:
     holder: Actor | None = None
     falls: frozenset[int] = frozenset()  # start tokens of `fall` triggers ("fell", "سقوط")
     expels: frozenset[int] = frozenset()  # start tokens of `expel` triggers ("drove out")
+    vso: bool = False  # Arabic script: verb-subject-object order
 
 
 @dataclass
@@ -127,6 +128,12 @@ COORDINATORS = frozenset({"and", "to", "a", "e", "ed", "et", "und", "bis", "i", 
                           "й", "та", "до", "ve", "ile", "και", "ως", "و", "الى", "إلى", "-"})
 
 
+def _after_marked(p: PlaceMatch, markers: list[Match]) -> bool:
+    """Followed by a postposed reference word ("… provinces", "… kırsalında")."""
+    marked = any(m.value == "after" and 0 <= m.start - p.end <= 1 for m in markers)
+    return marked or any(0 <= m.start - p.end <= 1 and m.value == "after" for m in markers)
+
+
 def _coordinated(a: PlaceMatch, b: PlaceMatch, tokens: list[Token]) -> bool:
     between = tokens[a.end:b.start]
     return 1 <= len(between) <= 2 and all(t.key in COORDINATORS for t in between)
@@ -177,9 +184,26 @@ def _ambiguous_ok(pm: PlaceMatch, tokens: list[Token], places: list[PlaceMatch],
 
 
 def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
-               fall: bool = False) -> Actor | None:
+               fall: bool = False, triggers: list[Match] = (), places=(), vso: bool = False) -> Actor | None:
     if not actors:
         return None
+    # "after the army withdrew from the area, the YPG took X", "rebels took A, and the army
+    # withdrew from B": the subject of a verb is the nearest actor between the previous
+    # control verb and this one, not the sentence's first actor. After clashes ("clashes
+    # between the army and the opposition …, and the opposition took X") only when two or
+    # more actors stand between; with none between, a capture continues the previous
+    # capture's subject ("… took most of Aleppo, and the same day all of Idlib").
+    prev = [t for t in triggers if t.end <= trigger.start and t.value in CONTROL_TRIGGERS]
+    if prev:
+        last = prev[-1]
+        between = [a for a in actors if last.end <= a.start and a.end <= trigger.start
+                   and a.coalition not in ("contested", "unknown")
+                   and not any(m.value in ("against", "from") and 0 <= a.start - m.end <= 2 for m in markers)]
+        if between and (last.value not in ("clashes", "encirclement") or len(between) >= 2):
+            return between[-1]
+        if not between and last.value in ("capture", "entry") and trigger.value in ("capture", "entry"):
+            return _actor_for(last, actors, markers, False, [t for t in triggers if t.end <= last.start],
+                              places, vso)
     excluded = set()
     for a in actors:
         for m in markers:
@@ -194,6 +218,10 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
             after = [a for a in usable if 0 <= a.start - m.end <= 3]
             if after:
                 return after[0]
+    if vso:  # Arabic: "سيطرت قوات المعارضة على X" — the subject follows the verb
+        right = [a for a in usable if 0 <= a.start - trigger.end <= 1]
+        if right:
+            return right[0]
     before = [a for a in usable if a.end <= trigger.start]
     # "the SDF deployed in X, from where the army withdrew": a relative pronoun between
     # an actor and the verb starts the verb's own clause, whose subject may follow it
@@ -205,7 +233,11 @@ def _actor_for(trigger: Match, actors: list[Actor], markers: list[Match],
             return (inner or after)[0]
     if before:
         return before[0]
-    after = [a for a in usable if a.start >= trigger.end]
+    # after the verb: not past a place ("the capture of Homs and the absence of army units",
+    # "wurde die Stadt Homs erobert, während sich die Streitkräfte zurückzogen")
+    after = [a for a in usable if a.start >= trigger.end
+             and not (trigger.value in ("capture", "entry")
+                      and any(trigger.end <= q.start and q.end <= a.start for q in places))]
     return after[0] if after else None
 
 
@@ -216,6 +248,26 @@ def _holder(tokens: list[Token], markers: list[Match], actors: list[Actor]) -> A
             if after:
                 return after[0]
     return None
+
+
+def _lose_control(triggers: list[Match], actor_matches: list[Match]) -> list[Match]:
+    """"The army lost control of X", "يفقد النظام السيطرة على X", "die Kontrolle über X verloren":
+    a `lose` verb and the control word next to it are one withdrawal by the side that lost,
+    never a capture by it. A one-word `lose` verb ("lost", "فقد", "verloren") counts only
+    beside a control word (within 4 words, no actor between), so "lost their lives" is nothing."""
+    if not any(t.value == "lose" for t in triggers):
+        return triggers
+    dropped: set[int] = set()
+    kept: set[int] = set()
+    for lose in (t for t in triggers if t.value == "lose"):
+        beside = [t for t in triggers if t.value in ("capture", "fall") and (
+            0 <= t.start - lose.end <= 4 or (0 <= lose.start - t.end <= 4 and not any(
+                t.end <= a.start and a.end <= lose.start for a in actor_matches)))]
+        if beside or lose.end - lose.start >= 2:
+            kept.add(id(lose))
+            dropped.update(id(t) for t in beside)
+    return [Match(t.start, t.end, "withdrawal") if t.value == "lose" else t for t in triggers
+            if id(t) not in dropped and (t.value != "lose" or id(t) in kept)]
 
 
 def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | None:
@@ -231,7 +283,7 @@ def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | N
     if not tokens:
         return None
     markers = m.markers.find(tokens)
-    triggers = m.triggers.find(tokens)
+    triggers = _lose_control(m.triggers.find(tokens), m.actors.find(tokens))
     falls = frozenset(t.start for t in triggers if t.value == "fall")
     expels = frozenset(t.start for t in triggers if t.value == "expel")
     triggers = [Match(t.start, t.end, "capture") if t.value in ("fall", "expel") else t
@@ -249,10 +301,11 @@ def read_sentence(text: str, s: Sentence, res: Resources) -> SentenceReading | N
     markers = [mk for mk in markers if mk.value not in ("near", "from", "after")
                or not any(a.start < mk.end and mk.start < a.end for a in actors)]
     places = [p for p in res.gazetteer.find(tokens)
-              if not any(a.start < p.end and p.start < a.end for a in actors)]
+              if not any(a.start < p.end and p.start < a.end for a in actors)
+              and not any(mk.value == "partial" and mk.start < p.end and p.start < mk.end for mk in markers)]
     places = [p for p in places if _ambiguous_ok(p, tokens, places, markers, m.ambiguous)]
     reading = SentenceReading(s, tokens, triggers, places, [], actors, markers, falls=falls,
-                              expels=expels)
+                              expels=expels, vso=script == "arabic")
     reading.holder = _holder(tokens, markers, actors)
     return reading
 
@@ -268,7 +321,7 @@ def _distance(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
 SETTLEMENTS = ("city", "town", "village")
 
 
-def _new_holder(r: SentenceReading, withdrawal: Match) -> Actor | None:
+def _new_holder(r: SentenceReading, withdrawal: Match, place: PlaceMatch | None = None) -> Actor | None:
     """"Government forces withdrew from X, and the SDF moved in to take over the city":
     a side named as taking over after the withdrawal, in the same sentence, holds X."""
     for t in r.triggers:
@@ -279,13 +332,21 @@ def _new_holder(r: SentenceReading, withdrawal: Match) -> Actor | None:
         for a in between[-1:] + after[:1]:
             if a.coalition not in ("government", "contested", "unknown"):
                 return a
+    # "its forces are now inside the base, after the soldiers left it": the side that
+    # moved into this very place, earlier in the sentence
+    for t in r.triggers:
+        if t.value in ("capture", "entry") and place is not None \
+                and t.end <= place.start and place.end <= withdrawal.start:
+            a = _actor_for(t, r.actors, r.markers, False, [], r.places, r.vso)
+            if a is not None and a.coalition not in ("government", "contested", "unknown", "foreign"):
+                return a
     return None
 
 
 def _subject(r: SentenceReading) -> Actor | None:
     """The side a sentence is about: the actor of its first trigger, else its first actor."""
     for t in r.triggers:
-        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls):
+        if a := _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso):
             return a
     return r.actors[0] if r.actors else None
 
@@ -295,6 +356,73 @@ def _pick_fallback(prev: Actor | None, article: str | None) -> str | None:
     if prev is not None and prev.coalition not in ("contested", "unknown", "government", "foreign"):
         return prev.coalition
     return article
+
+
+CONTROL_TRIGGERS = frozenset(CONTROL_TYPES) | {"encirclement"}
+
+
+def _prior(t: Match, p: PlaceMatch | None, r: SentenceReading) -> Match | None:
+    """The `prior` marker that makes this trigger a background event: "after their capture
+    of X", "nach ihrer Einnahme von X", "dopo aver preso X", "вече превзетия X" — the marker
+    at most 6 words before the trigger, no actor and no other control verb in between; or
+    right before the place ("after Aleppo, Hama")."""
+    for m in r.markers:
+        if m.value != "prior":
+            continue
+        # an actor may stand between when another control verb precedes the marker ("the fall
+        # of Hama …, after the rebels had taken Aleppo")
+        actor_ok = any(o.end <= m.start and o.value in CONTROL_TRIGGERS for o in r.triggers)
+        if m.end <= t.start and t.start - m.end <= 6 \
+                and (actor_ok or not any(m.end <= a.start and a.end <= t.start for a in r.actors)) \
+                and not any(m.end <= o.start < t.start and o.value in CONTROL_TRIGGERS for o in r.triggers):
+            return m
+        if p is not None and 0 <= p.start - m.end <= 1 and not any(m.end <= o.start < p.start for o in r.triggers):
+            return m
+    return None
+
+
+def _partial(t: Match, p: PlaceMatch, markers: list[Match], places: list[PlaceMatch] = ()) -> bool:
+    """"took control of several neighbourhoods of Homs", "κατέλαβαν συνοικίες": part of a
+    town changing hands makes it contested, not captured."""
+    return any(m.value == "partial" and (
+        (t.end <= m.start < p.start or 0 <= p.start - m.end <= 3) and not any(
+            o is not p and m.end <= o.start < p.start for o in places)
+        or (p.end <= t.start and 0 <= m.start - t.end <= 3)) for m in markers)
+
+
+def _recap_dates(dates, markers: list[Match], tokens: list[Token]):
+    """Dates next to "launched", "since", "منذ" date the offensive, not the events."""
+    recaps = [m for m in markers if m.value == "recap"]
+    if not recaps:
+        return dates
+    starts = [tokens[m.start].start for m in recaps]
+    ends = [tokens[m.end - 1].end for m in recaps]
+    out = []
+    for d in dates:
+        # within ~3 words (about 30 characters) after or before the marker
+        if any(0 <= d.start - e <= 30 or 0 <= s - d.end <= 30 for s, e in zip(starts, ends)):
+            continue
+        out.append(d)
+    return out
+
+
+def _later_holder(r: SentenceReading, idx: int, out: list[Candidate], sentence_of: dict[int, int],
+                  res: Resources) -> None:
+    """"The army withdrew from X and Y. … The SDF took control of these areas.": a sentence
+    whose capture names a side but no place gives the places the army left in the two
+    sentences before it to that side."""
+    for t in r.triggers:
+        if t.value != "capture":
+            continue
+        a = _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso)
+        if a is None or a.coalition in ("government", "contested", "unknown", "foreign"):
+            continue
+        side = a.side or res.default_side.get(a.coalition)
+        for c in out:
+            if c.type == "withdrawal" and c.coalition == "unknown" and 1 <= idx - sentence_of.get(id(c), -9) <= 2:
+                c.coalition, c.control = a.coalition, side
+                c.notes.append("new holder named in a later sentence")
+        return
 
 
 def _recent_date(dates, published: date) -> bool:
@@ -312,11 +440,13 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
     # the side an article is about, for captures whose sentence names no captor
     captors = Counter(a.coalition for r in readings for t in r.triggers
                       if t.value in ("capture", "entry") and not is_historical(r.tokens, published)
-                      for a in [_actor_for(t, r.actors, r.markers, t.start in r.falls)] if a)
+                      for a in [_actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso)] if a)
     fallback = captors.most_common(1)[0][0] if captors else None
 
     out: list[Candidate] = []
     recent: list[tuple[PlaceMatch, int]] = []  # places named as targets, for "the city"
+    mentions: Counter = Counter()  # how often each place is named, for "the city"
+    sentence_of: dict[int, int] = {}  # candidate -> index of its sentence
     subject: Actor | None = None  # the acting side of the previous sentence, for "they took X"
     for idx, r in enumerate(readings):
         prev_subject, subject = subject, _subject(r)
@@ -326,8 +456,18 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             if ref is None and targets and targets[-1][1] == "near" \
                     and _coordinated(targets[-1][0], p, r.tokens):
                 ref = "near"  # "the road linking Aleppo to Damascus", "near Hama and Homs"
+            elif ref is None and targets and targets[-1][1] == "near" and not r.tokens[targets[-1][0].end:p.start]:
+                ref = "near"  # a comma list: "the provinces of Idlib, Aleppo and Hama"
             targets.append((p, ref))
+        # "the Aleppo and Idlib provinces", "Aleppo, Hama and Latakia provinces": a head noun
+        # after a list makes every place of the list a region, not a target
+        for k in range(len(targets) - 2, -1, -1):
+            nxt = targets[k + 1][0]
+            if targets[k][1] is None and _after_marked(nxt, r.markers) and targets[k + 1][1] == "near" \
+                    and (not r.tokens[targets[k][0].end:nxt.start] or _coordinated(targets[k][0], nxt, r.tokens)):
+                targets[k] = (targets[k][0], "near")
         named = [(p, idx) for p, ref in targets if ref is None]
+        mentions.update(p.place.id for p, _ in named for _ in range(2 if idx == 0 else 1))
         triggers = list(r.triggers)
         state = None
         if r.holder and not any(t.value in CONTROL_TYPES for t in triggers) and named:
@@ -342,6 +482,8 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
         tokens, chunk_start = r.tokens, r.sentence.start
         chunk = text[r.sentence.start:r.sentence.end]
         dates = find_dates(chunk, tokenize(chunk, chunk_start), matchers_for(script_of(chunk)).dates, published)
+        recap = any(m.value == "recap" for m in r.markers)
+        dates = _recap_dates(dates, r.markers, tokens)
         historical = is_historical(tokens, published) and not _recent_date(dates, published)
         prev_holder = readings[idx - 1].holder if idx and readings[idx - 1].sentence.paragraph >= r.sentence.paragraph - 1 else None
         holder = r.holder or prev_holder
@@ -351,8 +493,11 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             has_anaphora = any(m.value == "anaphora" for m in r.markers)
             near = [(p, i) for p, i in recent if idx - i <= 3]
             if has_anaphora and near:
-                towns = [(p, i) for p, i in near if p.place.kind in SETTLEMENTS]
-                usable = [((towns or near)[-1][0], None)]
+                towns = [(p, i) for p, i in near if p.place.kind in SETTLEMENTS] or near
+                # the town the article has named most so far (latest on a tie), not merely the
+                # last one: "between Aleppo and Damascus ... withdrew from the city" is Hama's
+                best = max(range(len(towns)), key=lambda k: (mentions[towns[k][0].place.id], k))
+                usable = [(towns[best][0], None)]
                 anaphoric = True
         per_place: dict[str, list[tuple[Match, PlaceMatch, int]]] = {}
         for p, ref in usable:
@@ -362,7 +507,15 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
                 dist = 0 if anaphoric else _distance(t.start, t.end, p.start, p.end)
                 if dist <= WINDOW and (anaphoric or not _separated(t.start, p.start, r.markers)):
                     per_place.setdefault(p.place.id, []).append((t, p, dist))
+        if not per_place:
+            _later_holder(r, idx, out, sentence_of, res)
         for pid, hits in per_place.items():
+            # the nearest verb governs a place: "… took A and B, and the army withdrew from C
+            # and D": C and D are the withdrawal's, not the capture's
+            hits = [h for h in hits if anaphoric or not any(
+                o is not h[0] and o.value in CONTROL_TRIGGERS and o.value != h[0].value
+                and (h[0].end <= o.start < h[1].start or h[1].end <= o.start < h[0].start)
+                for o in triggers)] or hits
             types = {t.value for t, _, _ in hits}
             if "capture" in types:
                 hits = [h for h in hits if h[0].value not in ABSORBED_BY_CAPTURE]
@@ -377,13 +530,39 @@ def extract_document(doc: Document, res: Resources, published: date, language: s
             for etype, (t, p, dist) in best.items():
                 if historical and etype in CONTROL_TYPES:
                     continue
-                w_holder = _new_holder(r, t) if etype == "withdrawal" else None
+                if etype in ("capture", "entry", "withdrawal") and t is not state:
+                    prior = _prior(t, None if anaphoric else p, r)
+                    if prior is not None:
+                        # "captured Hama, four days after taking Aleppo": beside the sentence's
+                        # own news (a control verb at another place), a background clause is
+                        # older news whose date the sentence does not give: left out
+                        main = [o for o in r.triggers if o is not t and o.value in CONTROL_TRIGGERS
+                                and not (prior.start <= o.start <= t.end)]
+                        others = [q for q, ref in targets if ref is None and q.place.id != p.place.id]
+                        if main and others:
+                            continue
+                        background = True
+                    else:
+                        background = False
+                    if recap and not dates and any(m.value == "recap" and m.start < t.start for m in r.markers):
+                        continue  # "launched on 27 November, taking Aleppo and Hama": a recap
+                    if etype == "capture" and not anaphoric and _partial(t, p, r.markers, r.places):
+                        etype = "entry"
+                w_holder = _new_holder(r, t, None if anaphoric else p) if etype == "withdrawal" else None
+                if t is state and any(m.value == "prior" and 0 <= t.start - m.end <= 3 for m in r.markers):
+                    continue  # "Aleppo is already in the hands of the rebels": old news, no date
+                if etype not in ("capture", "entry", "withdrawal") or t is state:
+                    background = False
                 c = _candidate(etype, t, p, dist, r, res, w_holder or holder,
                                _pick_fallback(prev_subject, fallback), dates,
                                published, text, file, language, anaphoric,
                                actor=r.holder if t is state else None)
+                if c and background:
+                    c.confidence = round(max(0.05, c.confidence - 0.25), 2)
+                    c.notes.append("in a background clause ('after …', 'already …'): may be older news")
                 if c:
                     out.append(c)
+                    sentence_of[id(c)] = idx
         recent += named
     return _post_process(out, readings[0].sentence.start if readings else -1)
 
@@ -396,7 +575,7 @@ def _candidate(etype, t, p, dist, r, res, holder, fallback, dates, published, te
         conf -= 0.15
         notes.append("a statement of who holds the place, not a report of its capture")
     else:
-        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls)
+        actor = _actor_for(t, r.actors, r.markers, t.start in r.falls, r.triggers, r.places, r.vso)
     coalition = side = control = None
     actor_coalition = actor.coalition if actor else None
     actor_side = (actor.side or res.default_side.get(actor.coalition)) if actor else None

@@ -24,9 +24,9 @@ EVENT_TYPES = ("capture", "entry", "withdrawal", "clashes", "encirclement",
 # an actor right next to it ("the regime fell", "سقوط النظام") is not the captor.
 # `expel` ("drove the army out of X", "вытеснили") is a capture whose place may follow
 # "from"/"out of"; when the one named is the government, it is the government's withdrawal.
-TRIGGER_TYPES = EVENT_TYPES + ("fall", "expel")
+TRIGGER_TYPES = EVENT_TYPES + ("fall", "expel", "lose")
 MARKERS = ("near", "from", "clause", "after", "holder", "passive", "negation", "irrealis",
-           "anaphora", "place_nouns", "against", "relative")
+           "anaphora", "place_nouns", "against", "relative", "prior", "recap", "partial")
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,25 @@ reproducible from files: the article goes to `articles/<id>.txt` (front matter +
 stored text, verbatim) if it is not there yet, and the event is appended to
 `events.csv`. Files are replaced atomically (write a temporary file, then rename).
 The database row changes status in the same step and the control periods are rebuilt.
+
+Proposals come highest confidence first, each with its sentence highlighted among the
+sentences around it; one key decides (a/c/r/s/q). Every decision (accept, correct, reject)
+is appended to `corrections.jsonl` in the data directory: the proposal's fields, the
+corrected fields, and where the sentence is (article id, content hash, character offsets),
+never the sentence itself. `export_training` joins those offsets with the stored article
+text into training pairs on the user's own machine.
 """
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
+import re
+import sys
+import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -26,6 +37,12 @@ from ..models import EVENT_TYPES, PRECISIONS, Article, Event, Place, Side
 
 Ask = Callable[[str, str], str]  # (prompt, default) -> answer
 Say = Callable[[str], None]
+Key = Callable[[str], str]  # (prompt) -> one key, lower-case ("" at end of input)
+
+CORRECTIONS = "corrections.jsonl"
+KEYS = ("a", "c", "r", "s", "q")
+DECISIONS = {"a": "accepted", "c": "corrected", "r": "rejected"}
+PROPOSAL_FIELDS = ("place_id", "date", "date_precision", "type", "actor", "control", "confidence", "summary")
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -96,24 +113,102 @@ def _choice(ask: Ask, say: Say, prompt: str, default: str, allowed) -> str:
         say(f"  must be one of: {', '.join(sorted(allowed))}")
 
 
-def describe(ev: Event, article: Article, place: Place | None) -> str:
+def _fields(ev: Event) -> dict:
+    out = {}
+    for f in PROPOSAL_FIELDS:
+        v = getattr(ev, f)
+        out[f] = v.isoformat() if isinstance(v, date) else v
+    return out
+
+
+def log_decision(data_dir: Path, decision: str, proposal: dict, ev: Event, article: Article,
+                 seconds: float) -> dict:
+    """Append one line to `corrections.jsonl` (created if missing; never rewritten)."""
+    entry = {
+        "decision": decision,
+        "event_id": ev.id,
+        "proposal": proposal,
+        "corrected": _fields(ev) if decision == "corrected" else None,
+        "article_id": article.id,
+        "content_hash": article.content_hash,
+        "quote_start": ev.quote_start,
+        "quote_end": ev.quote_end,
+        "language": article.language,
+        "decided_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1),
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / CORRECTIONS, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return entry
+
+
+def context(article: Article, start: int, end: int, around: int = 1) -> tuple[str, str, str]:
+    """(before, sentence, after): the quoted span and up to `around` sentences either side."""
+    from .text import sentences
+
+    sents = sentences(article.text)
+    idx = [i for i, s in enumerate(sents) if s.end > start and s.start < end]
+    if idx:
+        lo = sents[max(0, idx[0] - around)].start
+        hi = sents[min(len(sents) - 1, idx[-1] + around)].end
+    else:
+        lo, hi = start, end
+    lo, hi = min(lo, start), max(hi, end)
+    flat = lambda t: re.sub(r"\s+", " ", t)  # noqa: E731
+    return flat(article.text[lo:start]).lstrip(), flat(article.text[start:end]), flat(article.text[end:hi]).rstrip()
+
+
+def describe(ev: Event, article: Article, place: Place | None, highlight: Callable[[str], str] | None = None,
+             position: str = "") -> str:
     name = place.name if place else ev.place_id
-    return (f"\n[{ev.id}] {ev.date} ({ev.date_precision})  {ev.type} at {name}"
-            f"  side={ev.actor or '-'}  control={ev.control or '-'}  confidence={ev.confidence}\n"
+    before, sent, after = context(article, ev.quote_start, ev.quote_end)
+    mark = highlight or (lambda t: f"»{t}«")
+    conf = "-" if ev.confidence is None else f"{ev.confidence:.2f}"
+    return (f"\n{position}[{ev.id}] confidence {conf}  {ev.date} ({ev.date_precision})  {ev.type} at {name}"
+            f"  side={ev.actor or '-'}  control={ev.control or '-'}\n"
             f"  article: {article.title} ({article.language}, {article.published})\n"
-            f"  quote:   {ev.quote}")
+            f"  {before} {mark(sent)} {after}".rstrip())
 
 
-def review(engine: Engine, data_dir: Path, ask: Ask, say: Say, limit: int | None = None) -> dict[str, int]:
+def read_key(prompt: str) -> str:
+    """One key from the terminal without Enter (stdin must be a TTY)."""
+    import termios
+    import tty
+
+    sys.stdout.write(prompt + " ")
+    sys.stdout.flush()
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        ch = sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+    sys.stdout.write((ch if ch.isprintable() else "") + "\n")
+    return "q" if ch in ("\x03", "\x04", "") else ch.lower()
+
+
+def review(engine: Engine, data_dir: Path, ask: Ask, say: Say, limit: int | None = None,
+           key: Key | None = None, highlight: Callable[[str], str] | None = None) -> dict[str, int]:
+    """Review proposed events, highest confidence first.
+
+    `key` reads one decision key (single keystroke on a terminal); without it the
+    decision is read as a line through `ask`, so tests and pipes can drive it.
+    """
     counts = {"accepted": 0, "corrected": 0, "rejected": 0, "skipped": 0}
     with Session(engine) as session:
         ids = list(session.exec(select(Event.id).where(Event.status == "proposed")
-                                .order_by(Event.article_id, Event.date, Event.id)).scalars())
+                                .order_by(Event.confidence.is_(None), Event.confidence.desc(),
+                                          Event.article_id, Event.date, Event.id)).scalars())
     if not ids:
         say("No proposed events to review.")
         return counts
-    say(f"{len(ids)} proposed event(s). For each: a = accept, c = correct then accept, "
-        f"r = reject, s = skip, q = quit.")
+    say(f"{len(ids)} proposed event(s), highest confidence first. For each: a = accept, "
+        f"c = correct then accept, r = reject, s = skip, q = quit.")
+    prompt = "accept / correct / reject / skip / quit [a/c/r/s/q]"
     for n, eid in enumerate(ids):
         if limit is not None and n >= limit:
             break
@@ -122,25 +217,26 @@ def review(engine: Engine, data_dir: Path, ask: Ask, say: Say, limit: int | None
             if ev is None or ev.status != "proposed":
                 continue
             article = session.get(Article, ev.article_id)
-            say(describe(ev, article, session.get(Place, ev.place_id)))
+            say(describe(ev, article, session.get(Place, ev.place_id), highlight, f"{n + 1}/{len(ids)} "))
+            shown = time.monotonic()
             answer = ""
-            while answer not in ("a", "c", "r", "s", "q"):
-                answer = ask("accept / correct / reject / skip / quit [a/c/r/s/q]", "s").strip().lower()[:1]
+            while answer not in KEYS:
+                raw = key(prompt) if key else ask(prompt, "s")
+                if raw == "" and key:  # end of input
+                    raw = "q"
+                answer = raw.strip().lower()[:1]
             if answer == "q":
                 break
             if answer == "s":
                 counts["skipped"] += 1
                 continue
+            proposal = _fields(ev)
             try:
                 if answer == "r":
                     ev.status = "rejected"
-                    counts["rejected"] += 1
                 else:
                     if answer == "c":
                         _correct(ev, session, ask, say)
-                        counts["corrected"] += 1
-                    else:
-                        counts["accepted"] += 1
                     ev.status = "accepted"
                     session.flush()
                     write_back(data_dir, article, ev)
@@ -149,6 +245,50 @@ def review(engine: Engine, data_dir: Path, ask: Ask, say: Say, limit: int | None
             except Exception:
                 session.rollback()
                 raise
+            counts[DECISIONS[answer]] += 1
+            log_decision(data_dir, DECISIONS[answer], proposal, ev, article, time.monotonic() - shown)
     say(f"accepted {counts['accepted']}, corrected {counts['corrected']}, "
         f"rejected {counts['rejected']}, skipped {counts['skipped']}")
+    return counts
+
+
+def export_training(data_dir: Path, engine: Engine, out) -> dict[str, int]:
+    """Join `corrections.jsonl` with the stored article texts into training pairs (JSONL).
+
+    One pair per decision: the sentence and its neighbours, the place, and the label a
+    person gave (the corrected fields; the proposal's for an accept; `none` for a reject,
+    i.e. the proposal was wrong). A line whose article is gone or whose text no longer has
+    the logged content hash is skipped and counted. The pairs contain article text: they
+    stay on the user's machine.
+    """
+    from ..datafiles import content_hash
+
+    counts = {"pairs": 0, "missing_article": 0, "changed_text": 0, "bad_line": 0}
+    path = data_dir / CORRECTIONS
+    if not path.exists():
+        return counts
+    with Session(engine) as session:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                e = json.loads(line)
+                art = session.get(Article, e["article_id"])
+            except (ValueError, KeyError, TypeError):
+                counts["bad_line"] += 1
+                continue
+            if art is None:
+                counts["missing_article"] += 1
+                continue
+            if content_hash(art.text) != e["content_hash"]:
+                counts["changed_text"] += 1
+                continue
+            before, sent, after = context(art, e["quote_start"], e["quote_end"])
+            label = e["corrected"] if e["decision"] == "corrected" else e["proposal"]
+            out.write(json.dumps({
+                "language": e["language"], "sentence": sent, "before": before, "after": after,
+                "decision": e["decision"], "proposal": e["proposal"],
+                "label": None if e["decision"] == "rejected" else label,
+            }, ensure_ascii=False) + "\n")
+            counts["pairs"] += 1
     return counts

@@ -29,22 +29,23 @@ HELDOUT = Path(__file__).with_name("heldout")
 # README for those first scores). Round 4 includes es-1.txt, a language without a lexicon.
 GOLD_FILES = ("gold.yaml", "gold-fresh.yaml", "gold-fresh2.yaml", "gold-fresh3.yaml")
 MIN_PRECISION = 0.95  # measured 0.98 on all four rounds (the first three were tuned on)
-MIN_RECALL = 0.90  # measured 0.94
+MIN_RECALL = 0.90  # measured 0.94 before issue 8, 0.95 after (thresholds unchanged)
 
 
-def load_gold(files=GOLD_FILES) -> dict:
+def load_gold(files=GOLD_FILES, folder: Path = HELDOUT) -> dict:
     gold: dict = {}
     for name in files:
-        gold.update(yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8")) or {})
+        gold.update(yaml.safe_load((folder / name).read_text(encoding="utf-8")) or {})
     return gold
 
 
-def score_heldout(res=None, files=GOLD_FILES) -> tuple[dict[str, Score], list[str]]:
+def score_heldout(res=None, files=GOLD_FILES, folder: Path = HELDOUT) -> tuple[dict[str, Score], list[str]]:
+    """Scores per language (and "all") of the articles in `folder` against its gold files."""
     res = res or resources_for(str(ROOT / "data"))
-    gold_all = load_gold(files)
+    gold_all = load_gold(files, folder)
     scores: dict[str, Score] = defaultdict(Score)
     details: list[str] = []
-    for path in sorted(HELDOUT / name for name in gold_all):
+    for path in sorted(folder / name for name in gold_all):
         doc = load_document(path.read_bytes(), path.name)
         lang = doc.language or "?"
         cands = extract_document(doc, res, doc.published, lang, path.name)
