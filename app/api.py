@@ -66,7 +66,7 @@ def control_geojson(request: Request, session: SessionDep, date: DateQ = None, i
     """Who controls each place on `date` (default: the latest date), with the sources that say so.
 
     Built once per data version and date, then served from a gzip file (app/daycache.py),
-    with a strong `ETag`; `If-None-Match` with it gets a `304`.
+    with a weak `ETag` naming version, layer and date; `If-None-Match` with it gets a `304`.
     """
     day = parse_day("date", date, allow_empty=False)
     proposed = parse_include(include, allow_empty=False)
