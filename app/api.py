@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
+from sqlmodel import Session
 
-from . import queries
-from .db import SessionDep
+from . import daycache, queries
+from .db import SessionDep, engine_for
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, check_in_range, invalid, parse_day
 from .params import parse_include
@@ -59,19 +62,81 @@ def healthz(session: SessionDep) -> dict:
 @router.get("/api/control.geojson", tags=["control"], response_class=GeoJSONResponse,
             response_model=ControlCollection,
             responses={503: {"model": UnavailableBody, "description": "no data loaded yet"}})
-def control_geojson(session: SessionDep, request: Request, date: DateQ = None, include: IncludeQ = None):
-    """Who controls each place on `date` (default: the latest date), with the sources that say so."""
+def control_geojson(request: Request, session: SessionDep, date: DateQ = None, include: IncludeQ = None):
+    """Who controls each place on `date` (default: the latest date), with the sources that say so.
+
+    Built once per data version and date, then served from a gzip file (app/daycache.py),
+    with a weak `ETag` naming version, layer and date; `If-None-Match` with it gets a `304`.
+    """
     day = parse_day("date", date, allow_empty=False)
     proposed = parse_include(include, allow_empty=False)
+    bounds = daycache.memo(session, ("bounds",), lambda: queries.date_bounds(session))  # no query per step
+    if bounds is None:
+        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+    day = check_in_range("date", day, bounds) or bounds[1]
+    settings = request.app.state.settings
+    layer = "proposed" if proposed else "accepted"
+    cached = daycache.get_or_build(  # the staleness threshold shapes the body: part of its version
+        daycache.cache_root(settings.database_url, settings.cache_dir),
+        f"{daycache.data_version(session)}-s{settings.stale_after_days}", layer, day,
+        lambda: queries.control_collection(session, day, include_proposed=proposed,
+                                           stale_after_days=settings.stale_after_days))
+    headers = {"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
+                       'rel="alternate"; type="text/html"',
+               "ETag": cached.etag, "Cache-Control": daycache.CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if daycache.etag_matches(request.headers.get("if-none-match"), cached.etag):
+        return Response(status_code=304, headers=headers)
+    if daycache.accepts_gzip(request.headers.get("accept-encoding")):
+        return Response(cached.gzip_bytes(), media_type=GEOJSON,
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(cached.raw_bytes(), media_type=GEOJSON, headers=headers)
+
+
+def _cached_json(request: Request, session, layer: str, name, build) -> Response:
+    """A body built once per data version (app/daycache.py): gzip as is, ETag, 304."""
+    settings = request.app.state.settings
+    cached = daycache.get_or_build(daycache.cache_root(settings.database_url, settings.cache_dir),
+                                   daycache.data_version(session), layer, name, build)
+    headers = {"ETag": cached.etag, "Cache-Control": daycache.CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if daycache.etag_matches(request.headers.get("if-none-match"), cached.etag):
+        return Response(status_code=304, headers=headers)
+    if daycache.accepts_gzip(request.headers.get("accept-encoding")):
+        return Response(cached.gzip_bytes(), media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(cached.raw_bytes(), media_type="application/json", headers=headers)
+
+
+@router.get("/api/places.json", tags=["control"])
+def places_json(request: Request, session: SessionDep) -> Response:
+    """Every place's id, names and coordinates, as arrays (`fields` names the columns): load once."""
+    return _cached_json(request, session, "places", "places", lambda: queries.compact_places(session))
+
+
+@router.get("/api/periods.json", tags=["control"])
+def periods_json(request: Request, session: SessionDep, include: IncludeQ = None) -> Response:
+    """Every control period, compactly (days since `start`; indexes into `places`, `sides`,
+    `statuses`), with the days of the reports behind each: a client computes any day locally."""
+    proposed = parse_include(include, allow_empty=False)
+    return _cached_json(request, session, "proposed" if proposed else "accepted", "periods",
+                        lambda: queries.compact_periods(session, include_proposed=proposed))
+
+
+@router.get("/api/places/{place_id}.geojson", tags=["control"],
+            responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "unknown place"}})
+def place_geojson(place_id: str, session: SessionDep, date: DateQ = None, include: IncludeQ = None):
+    """One place on `date` (default: the latest date): its state and the sources that say so (for a popup)."""
+    day = parse_day("date", date, allow_empty=False)
+    proposed = parse_include(include, allow_empty=False)
+    if len(place_id) > 200 or session.get(Place, place_id) is None:
+        raise HTTPException(status_code=404, detail=f"no place with id {place_id[:80]!r}")
     bounds = queries.date_bounds(session)
     if bounds is None:
         raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
     day = check_in_range("date", day, bounds) or bounds[1]
-    body = queries.control_collection(session, day, include_proposed=proposed,
-                                      stale_after_days=request.app.state.settings.stale_after_days)
-    return JSONResponse(body, media_type=GEOJSON,
-                        headers={"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
-                                         'rel="alternate"; type="text/html"'})
+    features = queries.control_collection(session, day, include_proposed=proposed, places=[place_id])["features"]
+    if not features:
+        raise HTTPException(status_code=404, detail=f"no known state of {place_id[:80]!r} on {day.isoformat()}")
+    return JSONResponse(features[0], media_type=GEOJSON)
 
 
 def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
@@ -80,20 +145,60 @@ def _event_filters(session, date_from, date_to, place, side, type_) -> dict:
     d_to = check_in_range("to", parse_day("to", date_to, allow_empty=False), bounds)
     if d_from and d_to and d_from > d_to:
         raise invalid("from", "is after 'to'")
-    places = check_choices("place", place or [], set(session.exec(select(Place.id)).scalars()))
-    side_codes = check_choices("side", side or [], set(session.exec(select(Side.code)).scalars()))
+    # Only the values asked for are looked up (5,000 places are not read for every request).
+    places = check_choices("place", place or [], set(session.exec(
+        select(Place.id).where(Place.id.in_(list(place)))).scalars()) if place else set())
+    side_codes = check_choices("side", side or [], set(session.exec(
+        select(Side.code).where(Side.code.in_(list(side)))).scalars()) if side else set())
     types = check_choices("type", type_ or [], set(EVENT_TYPES))
     return dict(date_from=d_from, date_to=d_to, places=places, side_codes=side_codes, types=types)
+
+
+PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+# date,event-id; documented with days 01-28 only, so a generated example is always a real date
+NEXT_TOKEN = r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8]),[^\x00-\x20\x7f]+$"
+
+
+def parse_next(value: str | None) -> tuple | None:
+    """`_next` = `YYYY-MM-DD,event-id` of the last event of the previous page (keyset)."""
+    if not value:
+        return None
+    day, sep, event_id = value.partition(",")
+    if not sep or not event_id:
+        raise invalid("_next", "must be the token given as 'next' by the previous page")
+    return parse_day("_next", day), event_id
 
 
 @router.get("/api/events.json", tags=["events"], response_model=EventList)
 def events_json(session: SessionDep, request: Request, date_from: FromQ = None, date_to: ToQ = None,
                 place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
-                include: IncludeQ = None) -> dict:
-    """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR."""
+                include: IncludeQ = None,
+                size: Annotated[int | None, Query(alias="_size", ge=1, le=MAX_PAGE_SIZE,
+                                                  description=f"events per page (default {PAGE_SIZE})")] = None,
+                next_: Annotated[str | None, Query(alias="_next", description="the `next` token of the previous page",
+                                                   json_schema_extra={"pattern": NEXT_TOKEN})] = None) -> JSONResponse:
+    """Events, filtered by date range, place, side (actor or new holder) and type. Repeat a filter for OR.
+
+    Paginated like Datasette: oldest first, `_size` per page; `next` is the token for the
+    following page and `next_url` its address (null on the last page). `count` is the
+    number of all matching events.
+    """
     filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=parse_include(include, allow_empty=False), **filters)
-    return {"count": len(rows), "events": rows}
+    page_size = size or PAGE_SIZE
+    after = parse_next(next_)
+    proposed = parse_include(include, allow_empty=False)
+    rows = queries.events(session, include_proposed=proposed, after=after, limit=page_size + 1, **filters)
+    token = next_url = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        token = f"{rows[-1]['date']},{rows[-1]['id']}"
+        next_url = str(request.url.include_query_params(_next=token))
+    count_key = ("count", proposed, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
+    body = {"count": daycache.memo(session, count_key,
+                                   lambda: queries.count_events(session, include_proposed=proposed, **filters)),
+            "size": page_size, "next": token, "next_url": next_url, "events": rows}
+    headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+    return JSONResponse(body, headers=headers)
 
 
 def get_event(session, event_id: str) -> dict:
@@ -126,34 +231,59 @@ def _is_number(text: str) -> bool:
         return False
 
 
-@router.get("/api/events.csv", tags=["events"], response_class=Response,
-            responses={200: {"content": {"text/csv": {}}}})
-def events_csv(session: SessionDep, date_from: FromQ = None, date_to: ToQ = None,
-               place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
-               include: IncludeQ = None) -> Response:
-    """The same events as CSV, with ACLED's column names where one applies."""
-    filters = _event_filters(session, date_from, date_to, place, side, type)
-    rows = queries.events(session, include_proposed=parse_include(include, allow_empty=False), **filters)
+CSV_BATCH = 5000
+
+
+def _csv_rows(database_url: str, proposed: bool, filters: dict) -> Iterator[str]:
+    """The CSV, a batch of rows at a time: one keyset page per batch, so memory stays constant.
+
+    Its own session: the stream outlives the request's dependencies.
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for e in rows:
-        writer.writerow([_csv_cell(v) for v in (
-            e["id"], e["date"], PRECISION_CODE.get(e["date_precision"], 1), e["type"],
-            e["actor_name"], e["control"], e["control_coalition"], e["place"]["name"],
-            e["place"]["id"], e["place"]["lat"], e["place"]["lon"],
-            GEO_PRECISION.get(e["place"]["kind"], 1), e["article"]["outlet"], e["source_kind"],
-            e["article"]["outlet"], e["article"]["original_url"] or e["url"], e["article"]["language"],
-            e["quote"],
-            e["summary"], e["status"])])
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="events.csv"'})
+    after = None
+    cell = _csv_cell
+    with Session(engine_for(database_url)) as session:
+        side_by = {s.code: s for s in queries.sides(session)}
+        while True:
+            rows = queries.export_rows(session, include_proposed=proposed, after=after, limit=CSV_BATCH,
+                                       **filters)
+            for e in rows:
+                actor, control = side_by.get(e.actor), side_by.get(e.control)
+                writer.writerow((
+                    e.id, e.date.isoformat(), PRECISION_CODE.get(e.date_precision, 1), e.type,
+                    cell(actor.name if actor else None), e.control or "",
+                    control.coalition if control else (e.control or ""), cell(e.place_name), e.place_id,
+                    e.lat, e.lon, GEO_PRECISION.get(e.kind, 1), cell(e.outlet), e.source_kind,
+                    cell(e.outlet), cell(e.url or queries.source_url(e.article_id, e.id)), e.language,
+                    cell(e.quote if e.source_kind != "report" else None), cell(e.summary), e.status))
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+            if len(rows) < CSV_BATCH:
+                return
+            after = (rows[-1].date, rows[-1].id)
+
+
+@router.get("/api/events.csv", tags=["events"], response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def events_csv(session: SessionDep, request: Request, date_from: FromQ = None, date_to: ToQ = None,
+               place: PlaceQ = None, side: SideQ = None, type: TypeQ = None,
+               include: IncludeQ = None) -> Response:
+    """All matching events as CSV, with ACLED's column names where one applies; streamed, not paginated."""
+    filters = _event_filters(session, date_from, date_to, place, side, type)
+    proposed = parse_include(include, allow_empty=False)
+    return StreamingResponse(_csv_rows(request.app.state.settings.database_url, proposed, filters),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="events.csv"'})
 
 
 @router.get("/api/timeline.json", tags=["events"], response_model=Timeline)
 def timeline_json(session: SessionDep, include: IncludeQ = None) -> dict:
     """Each day of the range with its number of events and of control changes."""
-    return queries.timeline(session, include_proposed=parse_include(include, allow_empty=False))
+    proposed = parse_include(include, allow_empty=False)
+    return daycache.memo(session, ("timeline", proposed), lambda: queries.timeline(session, include_proposed=proposed))
 
 
 @router.get("/api/sides.json", tags=["meta"], response_model=SideList)

@@ -1,12 +1,35 @@
 """The `tidemark` command."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 app = typer.Typer(help="Tidemark: who controls which town, day by day, with sources.",
                   no_args_is_help=True, add_completion=False)
+
+
+LARGE_LOAD_BYTES = 1_000_000  # events.csv above this (~5,000 events) gets a progress bar
+
+
+@contextmanager
+def _load_progress():
+    """A progress bar on stderr, one row per step of the load (read, events, derive, periods)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            label = {"read": "read and check files"}.get(what, what)
+            if what not in tasks:
+                tasks[what] = bar.add_task(label, total=total)
+            bar.update(tasks[what], completed=done, total=total)
+        yield update
 
 
 @app.command()
@@ -17,8 +40,14 @@ def load(data_dir: Path = typer.Argument(Path("data"), help="the data directory 
 
     engine = get_engine()
     migrate(engine)
+    events_csv = data_dir / "events.csv"
+    large = events_csv.is_file() and events_csv.stat().st_size > LARGE_LOAD_BYTES
     try:
-        report = load_directory(data_dir, engine)
+        if large:
+            with _load_progress() as progress:
+                report = load_directory(data_dir, engine, progress=progress)
+        else:
+            report = load_directory(data_dir, engine)
     except LoadError as exc:
         for line in exc.errors:
             typer.echo(line, err=True)

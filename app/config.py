@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / "data"
     # A place whose latest supporting report is older than this many days shows as "last known".
     stale_after_days: int = Field(default=3, ge=0, le=3650)
+    cache_dir: Path | None = None  # per-date GeoJSON cache (app/daycache.py); default: system temp dir
 
     @property
     def tiles_off(self) -> bool:

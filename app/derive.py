@@ -30,7 +30,7 @@ NO_CHANGE_TYPES = frozenset({"airstrike", "protest", "encirclement"})
 CONTESTED = "contested"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ControlEvent:
     id: str
     date: date
@@ -41,14 +41,14 @@ class ControlEvent:
     article: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BaselineState:
     place: str
     side: str
     date: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class State:
     side: str | None
     status: str  # held | contested | withdrawn | baseline
@@ -60,7 +60,7 @@ class State:
         return (self.side, self.status, self.challenger)
 
 
-@dataclass
+@dataclass(slots=True)
 class Period:
     place: str
     state: State

@@ -89,7 +89,8 @@ class ReadApiCaching:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", [])) + CORS_HEADERS
-                if message["status"] == 200:
+                has_own = any(k.lower() == b"etag" for k, _ in headers)  # a handler's finer ETag wins
+                if message["status"] == 200 and not has_own:
                     headers += [(b"etag", etag.encode()), (b"cache-control", CACHE_CONTROL.encode())]
                 message = {**message, "headers": headers}
             await send(message)

@@ -121,6 +121,9 @@ class EventBase(SQLModel):
 
 
 class Event(EventBase, table=True):
+    __table_args__ = (Index("ix_event_date_id", "date", "id"),  # keyset pagination (date, id)
+                      Index("ix_event_status_date", "status", "date", "id"))  # per-day counts
+
     quote_start: int
     quote_end: int
     status: str = Field(default="accepted", index=True)
@@ -139,7 +142,8 @@ class ControlPeriod(SQLModel, table=True):
     Precomputed at load time so that "who held what on day D" is an indexed
     range lookup, never a replay of the event history.
     """
-    __table_args__ = (Index("ix_period_lookup", "layer", "valid_from", "valid_to"),)
+    __table_args__ = (Index("ix_period_lookup", "layer", "valid_from", "valid_to"),
+                      Index("ix_period_place", "layer", "place_id", "valid_from"))
 
     id: int | None = Field(default=None, primary_key=True)
     layer: str = "accepted"  # "accepted": reviewed events only; "proposed": plus proposed ones

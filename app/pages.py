@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
-from . import basemap, i18n, queries, search, share
+from . import basemap, daycache, i18n, queries, search, share
 from .assets import asset_tags, static_url
 from .assets import router as assets_router
 from .datafiles import COLOUR, SLUG
@@ -35,6 +35,8 @@ templates.env.filters["day_month"] = lambda iso: f"{date.fromisoformat(iso):%-d 
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
+EVENTS_PAGE = 100  # events on a full /events page; the next ones load on scroll
+CANVAS_ABOVE = 1000  # places: above this the map draws markers on one canvas, not as SVG nodes
 PANEL_EVENTS = 10  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
@@ -82,8 +84,10 @@ def _view_state(session, date_: str | None, place: str | None, lat: str | None,
             "zoom": parse_int("zoom", zoom, 0, 19)}
     if (view["lat"] is None) != (view["lon"] is None):
         raise invalid("lon" if view["lon"] is None else "lat", "lat and lon go together")
+    places = daycache.memo(session, ("place_count",), lambda: session.execute(
+        select(func.count()).select_from(Place)).scalar_one())
     return {"conflict": conflict, "start": start, "end": end, "day": day,
-            "place": place or None, "proposed": proposed, "lang": lang or None, **view, **_filter_state(session, side, type_, q)}
+            "place": place or None, "proposed": proposed, "lang": lang or None, "places": places, **view, **_filter_state(session, side, type_, q)}
 
 
 def _filter_state(session, side: str | None, type_: str | None, q: str | None) -> dict:
@@ -209,11 +213,13 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         # the browser's strings, only for a language other than English (app/i18n.py)
         "i18n": i18n.js_catalogue(i18n.current()),
         "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}" if i18n.current() != i18n.DEFAULT else "",
+        "canvas": state.get("places", 0) > CANVAS_ABOVE,
     }
 
 
 def _timeline(session, state: dict) -> dict:
-    tl = queries.timeline(session, include_proposed=state["proposed"])
+    tl = daycache.memo(session, ("timeline", state["proposed"]),
+                       lambda: queries.timeline(session, include_proposed=state["proposed"]))
     days = [{**d, "day": date.fromisoformat(d["date"])} for d in tl["days"]]
     for d in days:
         d["words"] = words(d["day"])
@@ -229,14 +235,19 @@ def _timeline(session, state: dict) -> dict:
             "prev_url": url(prev_change), "next_url": url(next_change)}
 
 
-def _changes(session, collection: dict, day: date) -> list[dict]:
-    """Places whose control state began on `day`, with what they were the day before (same layer)."""
-    changed = [f["properties"] for f in collection["features"]
-               if f["properties"]["since"] == day.isoformat() and f["properties"]["status"] != "baseline"]
+def _changes(session, summary: dict, day: date) -> list[dict]:
+    """Places whose control state began on `day`, with what they were the day before (same layer).
+
+    Only those places are read (by the (layer, valid_from) index), not the whole day.
+    """
+    changed = [f["properties"] for f in queries.control_collection(
+        session, day, include_proposed=summary["layer"] == "proposed", changed_only=True)["features"]]
     if not changed:
         return []
-    before = {p.place_id: p for p in queries.periods_on(session, day - timedelta(days=1), collection["layer"])}
-    side_by = {s["code"]: s for s in collection["sides"]}
+    ids = {props["id"] for props in changed}
+    before = {p.place_id: p for p in queries.periods_on(session, day - timedelta(days=1), summary["layer"],
+                                                         places=ids)}
+    side_by = {s["code"]: s for s in summary["sides"]}
     out = []
     for props in changed:
         prev = before.get(props["id"])
@@ -265,7 +276,12 @@ def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
     if filters is None:
         return {"groups": [], "total": 0, "offset": offset, "next_offset": None, "continued": False}
     filters = filters if isinstance(filters, dict) else {}
-    per_day = queries.event_counts(session, date_to=day, include_proposed=proposed, **filters)
+    if any(filters.values()):
+        per_day = queries.event_counts(session, date_to=day, include_proposed=proposed, **filters)
+    else:  # unfiltered: every day's count once per data version
+        per_day = {d: n for d, n in daycache.memo(
+            session, ("event_counts", proposed),
+            lambda: queries.event_counts(session, include_proposed=proposed)).items() if d <= day}
     total = sum(per_day.values())
     rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed,
                           limit=limit, offset=offset, **filters)
@@ -311,7 +327,7 @@ def _context(request: Request, session, state: dict) -> dict:
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
     query = _query(state)
-    unreviewed = sum(1 for f in collection["features"] if f["properties"]["proposed"])
+    unreviewed = collection["unreviewed"]
     return {
         **_include(state), "unreviewed": unreviewed, **_filters(session, state, collection),
         "sides": queries.sides(session), "event_types": EVENT_TYPES,
@@ -364,7 +380,8 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
         return _no_data()
     ctx = _context(request, session, state)
     day = state["day"]
-    changes = _changes(session, ctx["collection"], day)
+    changes = daycache.memo(session, ("changes", state["proposed"], day),
+                            lambda: _changes(session, ctx["collection"], day))
     ctx.update(_timeline(session, state))
     # The panel lists the disagreements of the last STALE_AFTER_DAYS days (older ones: in the popup and the API).
     recent = (day - timedelta(days=ctx["collection"]["stale_after_days"])).isoformat()
@@ -394,7 +411,7 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
            "short": short(state["day"]), "words": words(state["day"]), **_include(state),
            "pending": not fragment and (state["proposed"] or _count_proposed(session)),
            **(flt := _filters(session, state)),
-           "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else None,
+           "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else EVENTS_PAGE,
                                    state["proposed"], flt["event_filters"]),
            "page_title": _("%(title)s — events reported up to %(day)s") % {"title": state["conflict"].title,
                                                                              "day": short(state["day"])}}

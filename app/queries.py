@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlmodel import Session
 
 from . import derive
@@ -58,16 +58,105 @@ PLACE_COLUMNS = (Place.id, Place.name, Place.names, Place.kind, Place.population
                  Place.lat, Place.lon)
 
 
-def periods_on(session: Session, day: date, layer: str = "accepted"):
+def _in_force(day: date, layer: str):
+    return (ControlPeriod.layer == layer, ControlPeriod.valid_from <= day,
+            or_(ControlPeriod.valid_to.is_(None), ControlPeriod.valid_to > day))
+
+
+def periods_on(session: Session, day: date, layer: str = "accepted", changed_only: bool = False,
+               places: Sequence[str] | None = None):
     """The control period in force on `day` for each place: one indexed range lookup.
 
     Rows of plain columns, not ORM objects: this is the hot path of every slider step.
+    `changed_only`: only the periods that began that day (not the baseline); `places`: only these.
     """
-    stmt = (select(*PERIOD_COLUMNS)
-            .where(ControlPeriod.layer == layer, ControlPeriod.valid_from <= day,
-                   or_(ControlPeriod.valid_to.is_(None), ControlPeriod.valid_to > day))
-            .order_by(ControlPeriod.place_id))
+    if changed_only:
+        where = (ControlPeriod.layer == layer, ControlPeriod.valid_from == day,
+                 ControlPeriod.status != "baseline")
+    else:
+        where = _in_force(day, layer)
+    if places is not None:
+        return [row for chunk in _chunks(sorted(places)) for row in session.execute(
+            select(*PERIOD_COLUMNS).where(*where, ControlPeriod.place_id.in_(chunk))
+            .order_by(ControlPeriod.place_id))]
+    stmt = select(*PERIOD_COLUMNS).where(*where).order_by(ControlPeriod.place_id)
     return session.execute(stmt).all()
+
+
+def legend_key(status: str, coalition: str, side: str | None) -> str:
+    """What a place counts for in the legend: its holder, or contested / no holder ('unknown')."""
+    return coalition if status in ("contested", "withdrawn") else (side or "unknown")
+
+
+def day_summary(session: Session, day: date, include_proposed: bool = False) -> dict:
+    """The legend of a day (places per holder, contested, withdrawn) and how many places rest
+    on an unreviewed event: grouped queries, without building the day's GeoJSON."""
+    layer = "proposed" if include_proposed else "accepted"
+    counts: Counter[str] = Counter()
+    for status, coalition, side, n in session.execute(
+            select(ControlPeriod.status, ControlPeriod.coalition, ControlPeriod.side, func.count())
+            .where(*_in_force(day, layer))
+            .group_by(ControlPeriod.status, ControlPeriod.coalition, ControlPeriod.side)):
+        counts[legend_key(status, coalition, side)] += n
+    unreviewed = 0
+    if include_proposed:
+        unreviewed = session.execute(
+            select(func.count(func.distinct(ControlPeriod.id)))
+            .join(PeriodEvent, PeriodEvent.period_id == ControlPeriod.id)
+            .join(Event, Event.id == PeriodEvent.event_id)
+            .where(*_in_force(day, layer), Event.status == "proposed")).scalar_one()
+    return {"layer": layer, "sides": _side_counts(sides(session), counts),
+            "statuses": {"contested": counts.get("contested", 0), "withdrawn": counts.get("unknown", 0)},
+            "unreviewed": unreviewed}
+
+
+def day_summaries(session: Session, include_proposed: bool = False) -> dict[date, dict]:
+    """`day_summary` of every day of the range at once: one pass over the layer's periods.
+
+    Each period adds one to its legend key from `valid_from` and takes it away at `valid_to`;
+    running sums give every day's counts. What a slider step's panel needs, read once per
+    data version instead of once per day.
+    """
+    layer = "proposed" if include_proposed else "accepted"
+    bounds = date_bounds(session)
+    if bounds is None:
+        return {}
+    start, end = bounds
+    deltas: dict[date, Counter] = defaultdict(Counter)
+    rows = session.execute(select(ControlPeriod.id, ControlPeriod.status, ControlPeriod.coalition,
+                                  ControlPeriod.side, ControlPeriod.valid_from, ControlPeriod.valid_to)
+                           .where(ControlPeriod.layer == layer)).all()
+    unreviewed_ids: set[int] = set()
+    if include_proposed:
+        unreviewed_ids = set(session.execute(
+            select(PeriodEvent.period_id).join(Event, Event.id == PeriodEvent.event_id)
+            .join(ControlPeriod, ControlPeriod.id == PeriodEvent.period_id)
+            .where(ControlPeriod.layer == layer, Event.status == "proposed")).scalars())
+    for pid, status, coalition, side, frm, to in rows:
+        key = legend_key(status, coalition, side)
+        for k in ((key, "\0unreviewed") if pid in unreviewed_ids else (key,)):
+            deltas[max(frm, start)][k] += 1
+            if to is not None:
+                deltas[max(to, start)][k] -= 1
+    side_rows = sides(session)
+    out: dict[date, dict] = {}
+    running: Counter = Counter()
+    for d in sorted(k for k in deltas if k < start):
+        running.update(deltas[d])
+    day = start
+    while day <= end:
+        running.update(deltas.get(day, {}))
+        out[day] = {"layer": layer, "sides": _side_counts(side_rows, running),
+                    "statuses": {"contested": running.get("contested", 0), "withdrawn": running.get("unknown", 0)},
+                    "unreviewed": running.get("\0unreviewed", 0)}
+        day += timedelta(days=1)
+    return out
+
+
+def _side_counts(side_rows, counts) -> list[dict]:
+    return [{"code": s.code, "name": s.name, "short_name": s.short_name,
+             "colour": s.colour, "coalition": s.coalition, "count": counts.get(s.code, 0)}
+            for s in side_rows]
 
 
 def _event_source(row) -> dict:
@@ -181,18 +270,20 @@ def _agreement(sources: list[dict]) -> dict:
 
 
 def control_collection(session: Session, day: date, include_proposed: bool = False,
-                       stale_after_days: int | None = None) -> dict:
+                       stale_after_days: int | None = None, changed_only: bool = False,
+                       places: Sequence[str] | None = None) -> dict:
     """GeoJSON FeatureCollection of who controls each known place on `day`.
 
     Only what was reported by `day` counts: a period's corroborating events dated later are
     neither listed nor counted, nor do they choose the side shown. `freshness` is `reported`
     when the latest supporting report is at most `stale_after_days` old, else `last_known`
-    (always for a place known only from the baseline)."""
+    (always for a place known only from the baseline). `changed_only`: only the places whose
+    control changed that day; `places`: only these (the counts then cover only them too)."""
     if stale_after_days is None:  # callers without the app's settings: the environment's
         stale_after_days = get_settings().stale_after_days
     c = conflict(session)
     layer = "proposed" if include_proposed else "accepted"
-    periods = periods_on(session, day, layer)
+    periods = periods_on(session, day, layer, changed_only=changed_only, places=places)
     side_rows = sides(session)
     side_by = {s.code: s for s in side_rows}
     coalition_of = {s.code: s.coalition for s in side_rows}
@@ -308,25 +399,11 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
     }
 
 
-def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
-           places: Sequence[str] = (), side_codes: Sequence[str] = (),
-           types: Sequence[str] = (), include_proposed: bool = False,
-           newest_first: bool = False, limit: int | None = None, offset: int = 0,
-           ids: Sequence[str] = ()) -> list[dict]:
-    """Events matching the filters, each with its place, side and source (a slice if `limit`)."""
-    c = conflict(session)
-    language = c.native_language if c else ""
+def _event_filter(stmt, *, date_from: date | None = None, date_to: date | None = None,
+                  places: Sequence[str] = (), side_codes: Sequence[str] = (),
+                  types: Sequence[str] = (), include_proposed: bool = False, ids: Sequence[str] = ()):
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
-    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor,
-                   Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
-                   Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
-                   Place.lat, Place.lon, Place.kind, Place.governorate,
-                   Article.id.label("article_id"), Article.title,
-                   Article.outlet, Article.language, Article.published, Article.url,
-                   Article.kind.label("source_kind"))
-            .join(Place, Place.id == Event.place_id)
-            .join(Article, Article.id == Event.article_id)
-            .where(Event.status.in_(statuses)))
+    stmt = stmt.where(Event.status.in_(statuses))
     if date_from:
         stmt = stmt.where(Event.date >= date_from)
     if date_to:
@@ -339,6 +416,57 @@ def events(session: Session, *, date_from: date | None = None, date_to: date | N
         stmt = stmt.where(or_(Event.actor.in_(list(side_codes)), Event.control.in_(list(side_codes))))
     if types:
         stmt = stmt.where(Event.type.in_(list(types)))
+    return stmt
+
+
+def count_events(session: Session, **filters) -> int:
+    """How many events match the filters of `events` (one indexed count)."""
+    return session.execute(_event_filter(select(func.count()).select_from(Event), **filters)).scalar_one()
+
+
+def export_rows(session: Session, *, after: tuple[date, str] | None = None, limit: int = 5000,
+                include_proposed: bool = False, **filters):
+    """Plain rows for the CSV export, in (date, id) order after `after`: only the columns it needs."""
+    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor, Event.control,
+                   Event.quote, Event.summary, Event.status, Place.id.label("place_id"),
+                   Place.name.label("place_name"), Place.lat, Place.lon, Place.kind,
+                   Article.id.label("article_id"), Article.outlet, Article.kind.label("source_kind"),
+                   Article.url, Article.language)
+            .join(Place, Place.id == Event.place_id)
+            .join(Article, Article.id == Event.article_id))
+    stmt = _event_filter(stmt, include_proposed=include_proposed, **filters)
+    if after is not None:
+        stmt = stmt.where(tuple_(Event.date, Event.id) > tuple_(*after))
+    return session.execute(stmt.order_by(Event.date, Event.id).limit(limit)).all()
+
+
+def events(session: Session, *, date_from: date | None = None, date_to: date | None = None,
+           places: Sequence[str] = (), side_codes: Sequence[str] = (),
+           types: Sequence[str] = (), include_proposed: bool = False,
+           newest_first: bool = False, limit: int | None = None, offset: int = 0,
+           after: tuple[date, str] | None = None, ids: Sequence[str] = ()) -> list[dict]:
+    """Events matching the filters, each with its place, side and source (a slice if `limit`).
+
+    `after` = (date, id) of the last event of the previous page: keyset pagination in the
+    (date, id) order, one index range scan however deep the page (oldest first only).
+    """
+    c = conflict(session)
+    language = c.native_language if c else ""
+    stmt = (select(Event.id, Event.date, Event.date_precision, Event.type, Event.actor,
+                   Event.control, Event.quote, Event.summary, Event.status, Event.confidence,
+                   Place.id.label("place_id"), Place.name.label("place_name"), Place.names,
+                   Place.lat, Place.lon, Place.kind, Place.governorate,
+                   Article.id.label("article_id"), Article.title,
+                   Article.outlet, Article.language, Article.published, Article.url,
+                   Article.kind.label("source_kind"))
+            .join(Place, Place.id == Event.place_id)
+            .join(Article, Article.id == Event.article_id))
+    stmt = _event_filter(stmt, date_from=date_from, date_to=date_to, places=places,
+                         side_codes=side_codes, types=types, include_proposed=include_proposed, ids=ids)
+    if after is not None:
+        if newest_first:
+            raise ValueError("keyset pagination runs oldest first")
+        stmt = stmt.where(tuple_(Event.date, Event.id) > tuple_(*after))
     order = (Event.date.desc(), Event.id) if newest_first else (Event.date, Event.id)
     side_by = {s.code: s for s in sides(session)}
     out = []
@@ -404,9 +532,10 @@ def timeline(session: Session, include_proposed: bool = False) -> dict:
     start, end = bounds
     per_day = event_counts(session, include_proposed=include_proposed)
     layer = "proposed" if include_proposed else "accepted"
-    changes = Counter(session.exec(
-        select(ControlPeriod.valid_from).where(ControlPeriod.layer == layer,
-                                               ControlPeriod.status != "baseline")).scalars())
+    changes = dict(session.execute(
+        select(ControlPeriod.valid_from, func.count()).where(ControlPeriod.layer == layer,
+                                                             ControlPeriod.status != "baseline")
+        .group_by(ControlPeriod.valid_from)).all())
     days = []
     day = start
     while day <= end:
@@ -451,3 +580,61 @@ def highlight_segments(text: str, spans: Iterable[tuple[int, int, str]]) -> list
 
 def places_by_id(session: Session, ids: Iterable[str]) -> list[Place]:
     return list(session.exec(select(Place).where(Place.id.in_(list(ids)))).scalars())
+
+
+STATUS_CODES = ("baseline", "held", "contested", "withdrawn")
+PLACE_FIELDS = ["id", "name", "native_name", "lon", "lat", "kind", "population", "governorate"]
+PERIOD_FIELDS = ["place", "from", "to", "status", "side", "challenger", "previous_side",
+                 "corroboration", "proposed", "reports"]
+
+
+def compact_places(session: Session) -> dict:
+    """Every place's geometry and names, once (the map's static part), as arrays of PLACE_FIELDS."""
+    c = conflict(session)
+    language = c.native_language if c else ""
+    rows = session.execute(select(*PLACE_COLUMNS).order_by(Place.id)).all()
+    return {"fields": PLACE_FIELDS, "native_language": language,
+            "places": [[r.id, r.name, r.names.get(language, "") if language else "", r.lon, r.lat,
+                        r.kind, r.population, r.governorate] for r in rows]}
+
+
+def compact_periods(session: Session, include_proposed: bool = False) -> dict:
+    """Every control period of a layer, compactly, so a client computes any day itself.
+
+    Dates are days since `start`; `to` is exclusive (null: still in force). Indexes point into
+    `places` (the order of /api/places.json) and `sides`; `status` into `statuses`. `reports`:
+    the days of the events that support the period (a client derives the latest report up to
+    a day, and its age, from them); `proposed`: 1 if one of them awaits review.
+    """
+    layer = "proposed" if include_proposed else "accepted"
+    bounds = date_bounds(session)
+    c = conflict(session)
+    start = c.baseline_date if c else (bounds[0] if bounds else date(1970, 1, 1))
+    place_ids = list(session.execute(select(Place.id).order_by(Place.id)).scalars())
+    place_index = {p: i for i, p in enumerate(place_ids)}
+    side_codes = [s.code for s in sides(session)]
+    side_index = {s: i for i, s in enumerate(side_codes)}
+    support: dict[int, list[date]] = defaultdict(list)
+    unreviewed: set[int] = set()
+    for period_id, day, status in session.execute(
+            select(PeriodEvent.period_id, Event.date, Event.status)
+            .join(Event, Event.id == PeriodEvent.event_id)
+            .join(ControlPeriod, ControlPeriod.id == PeriodEvent.period_id)
+            .where(ControlPeriod.layer == layer)):
+        support[period_id].append(day)
+        if status == "proposed":
+            unreviewed.add(period_id)
+    out = []
+    for p in session.execute(select(*PERIOD_COLUMNS).where(ControlPeriod.layer == layer)
+                             .order_by(ControlPeriod.place_id, ControlPeriod.valid_from)):
+        out.append([place_index[p.place_id], (p.valid_from - start).days,
+                    (p.valid_to - start).days if p.valid_to else None, STATUS_CODES.index(p.status),
+                    side_index.get(p.side), side_index.get(p.challenger), side_index.get(p.previous_side),
+                    p.corroboration, 1 if p.id in unreviewed else 0,
+                    sorted({(d - start).days for d in support.get(p.id, ())})])
+    return {"layer": layer, "start": start.isoformat(),
+            "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
+            "fields": PERIOD_FIELDS, "statuses": list(STATUS_CODES), "sides": side_codes,
+            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour}
+                          for s in sides(session)],
+            "places": place_ids, "periods": out}

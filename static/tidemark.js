@@ -318,6 +318,7 @@
     var trust = p.status === 'baseline' ? T('Source: the baseline reference') : n <= 1 ? T('Single source: not yet corroborated') :
       plural(n, 'source') + ', ' + plural(p.outlets, 'outlet') + ', ' + plural(p.languages, 'language') + ' agree';
     var list = el('ol', { class: 'srcs' });
+    if (p.sources === null) loadSources(id, p);
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
     var out = el('div', { class: 'pp' }, title,
       el('p', { class: 'mut', text: facts }),
@@ -354,9 +355,10 @@
       var p = f.properties;
       seen.add(p.id);
       features.set(p.id, f);
-      var m = markers.get(p.id);
+      var m = markers.get(p.id), key = [p.status, p.side, p.challenger, p.previous_side, p.proposed, p.colour].join();
       if (!m) { m = addMarker(f); changed = true; }
-      else { m.setStyle(style(p)); m.setRadius(radius(p)); }
+      else if (m.tmKey !== key) { m.setStyle(style(p)); m.setRadius(radius(p)); }  /* only what changed */
+      m.tmKey = key;
       var path = m.getElement();
       if (path) {
         path.setAttribute('data-place', p.id);
@@ -461,8 +463,62 @@
       }).catch(function () {});
   }
 
+  /* Large data (data-canvas): every place and every control period load once
+     (/api/places.json, /api/periods.json) and each day is computed here; a slider step
+     fetches nothing, and a popup fetches its place's sources (/api/places/{id}.geojson). */
+  var compact = null;
+
+  function getJSON(url) {
+    return fetch(url).then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
+  }
+
+  function compactData(include) {
+    if (!compact) {
+      compact = Promise.all([getJSON('/api/places.json'),
+        getJSON('/api/periods.json' + (include ? '?include=' + encodeURIComponent(include) : ''))]).then(function (a) {
+        var info = {}, byPlace = {}, pe = a[1];
+        a[0].places.forEach(function (r) { info[r[0]] = r; });
+        pe.periods.forEach(function (r) { (byPlace[r[0]] = byPlace[r[0]] || []).push(r); });
+        return { pe: pe, info: info, byPlace: byPlace, start: Date.parse(pe.start) };
+      });
+      compact.catch(function () { compact = null; });
+    }
+    return compact;
+  }
+
+  function compactDay(c, date) {
+    var pe = c.pe, d = Math.round((Date.parse(date) - c.start) / 864e5), side = {}, features = [];
+    pe.side_info.forEach(function (s) { side[s.code] = s; });
+    Object.keys(c.byPlace).forEach(function (k) {
+      var list = c.byPlace[k], r = null, i;
+      for (i = list.length - 1; i >= 0 && !r; i--) if (list[i][1] <= d) r = list[i];
+      if (!r || (r[2] !== null && d >= r[2])) return;
+      var id = pe.places[k], q = c.info[id] || [id, id, '', 0, 0], h = side[pe.sides[r[4]]], x = side[pe.sides[r[5]]];
+      var status = pe.statuses[r[3]];
+      features.push({ geometry: { coordinates: [q[3], q[4]] }, properties: {
+        id: id, name: q[1], native_name: q[2], kind: q[5], population: q[6], governorate: q[7],
+        side: h ? h.code : null, side_name: h ? h.name : (status === 'withdrawn' ? 'No holder named' : 'Unknown'),
+        colour: h ? h.colour : null, status: status, challenger: x ? x.code : null,
+        challenger_name: x ? x.name : null, challenger_colour: x ? x.colour : null,
+        previous_side: pe.sides[r[6]] || null, since: new Date(c.start + r[1] * 864e5).toISOString().slice(0, 10),
+        corroboration: r[7], proposed: !!r[8], sources: null } });
+    });
+    return { date: date, sides: pe.side_info, features: features };
+  }
+
+  function loadSources(id, p) {  /* a popup's sources, once per place and day */
+    var include = box.dataset.include || '', m = markers.get(id);
+    p.sources = [];
+    getJSON('/api/places/' + encodeURIComponent(id) + '.geojson?date=' + encodeURIComponent(box.dataset.date) +
+      (include ? '&include=' + encodeURIComponent(include) : '')).then(function (f) {
+      p.sources = f.properties.sources || [];
+      if (m && m.isPopupOpen()) m.getPopup().update();
+    }).catch(function () { p.sources = null; });
+  }
+
   function fetchDay(date) {
     var include = box.dataset.include || '';
+    if (box.dataset.canvas) return compactData(include).then(function (c) { return compactDay(c, date); });
     var url = box.dataset.api + '?date=' + encodeURIComponent(date) + (include ? '&include=' + encodeURIComponent(include) : '');
     date = include + date;  /* the cache key */
     if (!cache.has(date)) {
@@ -610,7 +666,7 @@
     box = byId('map');
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
-    map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false });
+    map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false, preferCanvas: !!box.dataset.canvas });
     L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
     addBasemap();
     addTiles();
@@ -671,6 +727,7 @@
     if (value('include') !== (box.dataset.include || '')) {  /* the restored entry shows another layer */
       box.dataset.include = value('include');
       cache.clear();
+      compact = null;
     }
     map.invalidateSize();
     var view = wantedView();

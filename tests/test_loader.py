@@ -73,7 +73,7 @@ def test_a_failure_inside_the_transaction_rolls_back(fresh_engine, data_copy, mo
     before = dump(fresh_engine)
     from app import loader
 
-    def boom(session):
+    def boom(session, *args, **kwargs):
         raise RuntimeError("disk full")
     monkeypatch.setattr(loader, "rebuild_periods", boom)
     (data_copy / "sides.csv").open("a", encoding="utf-8").write("zz,Zed,Zed,#000000,foreign,\n")

@@ -1,0 +1,65 @@
+"""The map at scale (1,200 generated places): canvas markers, each day computed in the browser
+from /api/periods.json, a popup's sources fetched for its place only."""
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+
+import pytest
+
+from .liveserver import ROOT, running_server
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synthetic import write_dataset  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def scale_server(tmp_path_factory):
+    from app.db import engine_for
+    from app.loader import load_directory, migrate
+
+    tmp = tmp_path_factory.mktemp("scale-live")
+    write_dataset(tmp / "data", places=1200, events=6000, articles=60)
+    url = f"sqlite:///{tmp / 'scale.db'}"
+    engine = engine_for(url)
+    migrate(engine)
+    load_directory(tmp / "data", engine)
+    engine.dispose()
+    with running_server(url, log=tmp / "uvicorn.log") as base:
+        yield base
+
+
+def _api(base: str, path: str) -> dict:
+    with urllib.request.urlopen(base + path) as r:
+        return json.loads(r.read())
+
+
+def test_a_slider_step_fetches_no_map_data_and_a_popup_gets_its_sources(page, scale_server):
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(scale_server + "/?date=2030-06-01")
+    page.wait_for_selector('#map[data-date="2030-06-01"]', timeout=30000)
+    assert page.locator("#map[data-canvas]").count() == 1
+    assert page.locator("#map canvas").count() >= 1  # markers on a canvas, not 1,200 SVG nodes
+    assert page.locator("#map path.leaflet-interactive").count() == 0
+    assert any("/api/periods.json" in u for u in requests) and any("/api/places.json" in u for u in requests)
+    assert not any("/api/control.geojson" in u for u in requests)
+
+    requests.clear()
+    page.focus("#slider")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector('#map[data-date="2030-06-02"]', timeout=30000)
+    page.wait_for_timeout(400)
+    map_data = [u for u in requests if any(k in u for k in ("/api/control", "/api/periods", "/api/places"))]
+    assert map_data == [], map_data  # the day was computed from the periods already loaded
+
+    page.wait_for_selector("#panel .pl[data-place]", timeout=30000)
+    place = page.locator("#panel .pl[data-place]").first.get_attribute("data-place")
+    feature = _api(scale_server, f"/api/places/{place}.geojson?date=2030-06-02")
+    page.locator(f'#panel .pl[data-place="{place}"]').first.click()
+    page.wait_for_selector(".leaflet-popup-content .srcs li", timeout=30000)
+    popup = page.locator(".leaflet-popup-content")
+    assert feature["properties"]["name"] in popup.inner_text()
+    assert popup.locator(".srcs li").count() == len(feature["properties"]["sources"])
+    assert any(f"/api/places/{place}.geojson" in u for u in requests)

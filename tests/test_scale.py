@@ -1,0 +1,236 @@
+"""A generated conflict of 2,000 places / 20,000 events: the bulk loader stays correct, the
+event lists page and stream, and the hot queries use their indexes (EXPLAIN QUERY PLAN)."""
+from __future__ import annotations
+
+import csv
+import io
+import random
+import sqlite3
+import sys
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app import derive, queries
+from app.config import ROOT, Settings
+from app.datafiles import read_dataset
+from app.db import engine_for
+from app.loader import load_directory, migrate
+from app.main import create_app
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synthetic import START, write_dataset  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory):
+    root = tmp_path_factory.mktemp("scale")
+    write_dataset(root / "data", places=2000, events=20000, articles=200)
+    url = f"sqlite:///{root / 'scale.db'}"
+    engine = engine_for(url)
+    migrate(engine)
+    report = load_directory(root / "data", engine)
+    return {"root": root / "data", "url": url, "engine": engine, "report": report}
+
+
+@pytest.fixture(scope="module")
+def scale_client(scale):
+    with TestClient(create_app(Settings(database_url=scale["url"], assets="local"))) as c:
+        yield c
+
+
+def test_bulk_load_matches_the_pure_derivation(scale):
+    ds, errors = read_dataset(scale["root"])
+    assert errors == [] and scale["report"].counts["events"] == 20000
+    coalition_of = {s["code"]: s["coalition"] for s in ds.sides}
+    baseline = [derive.BaselineState(b["place_id"], b["side"], b["date"]) for b in ds.baseline]
+    events = [derive.ControlEvent(e["id"], e["date"], e["place_id"], e["type"], e["actor"],
+                                  e["control"], e["article_id"]) for e in ds.events]
+    periods = derive.derive_periods(baseline, events, coalition_of)
+    rng = random.Random(3)
+    with Session(scale["engine"]) as s:
+        for day in [START + timedelta(days=rng.randrange(365)) for _ in range(8)]:
+            expected = {place: (p.state.side, p.state.status, p.state.challenger, p.valid_from)
+                        for place, p in derive.state_on(periods, day).items()}
+            for layer in ("accepted", "proposed"):
+                got = {r.place_id: (r.side, r.status, r.challenger, r.valid_from)
+                       for r in queries.periods_on(s, day, layer)}
+                assert got == expected, (day, layer)
+    con = sqlite3.connect(scale["engine"].url.database)
+    n_links = con.execute("select count(*) from periodevent").fetchone()[0]
+    assert n_links == 2 * sum(len(set(p.event_ids)) for p in periods)
+    indexes = {r[0] for r in con.execute("select name from sqlite_master where type='index'")}
+    assert {"ix_event_date_id", "ix_event_status", "ix_period_lookup", "ix_period_place"} <= indexes
+    con.close()
+
+
+def test_events_json_pages_by_keyset_and_next_url_round_trips(scale_client):
+    first = scale_client.get("/api/events.json?_size=500&type=capture")
+    assert first.status_code == 200
+    body = first.json()
+    assert len(body["events"]) == 500 and body["size"] == 500 and body["count"] > 500
+    seen = [e["id"] for e in body["events"]]
+    while body["next_url"]:
+        query = parse_qs(urlsplit(body["next_url"]).query)
+        assert query["type"] == ["capture"] and query["_size"] == ["500"]
+        assert query["_next"] == [body["next"]]
+        r = scale_client.get(body["next_url"])
+        assert r.status_code == 200 and 'rel="next"' in r.headers.get("link", 'rel="next"')
+        body = r.json()
+        seen += [e["id"] for e in body["events"]]
+    everything = scale_client.get("/api/events.json?type=capture&_size=1000")
+    assert len(seen) == len(set(seen)) == everything.json()["count"]
+    with Session(engine_for(str(scale_client.app.state.settings.database_url))) as s:
+        expected = [e["id"] for e in queries.events(s, types=["capture"])]
+    assert seen == expected  # oldest first, by (date, id), nothing skipped or repeated
+
+
+def test_a_default_page_is_small(scale_client):
+    r = scale_client.get("/api/events.json")
+    body = r.json()
+    assert len(body["events"]) == 100 and body["count"] == 20000
+    assert len(r.content) < 200_000 and body["next_url"].startswith("http")
+
+
+@pytest.mark.parametrize("query, name", [("_size=0", "_size"), ("_size=5000", "_size"),
+                                         ("_size=x", "_size"), ("_next=nonsense", "_next"),
+                                         ("_next=2030-02-30,e1", "_next")])
+def test_bad_page_parameters_are_422_naming_them(scale_client, query, name):
+    r = scale_client.get(f"/api/events.json?{query}")
+    assert r.status_code == 422 and r.json()["detail"][0]["msg"].startswith(f"{name}:")
+
+
+def test_events_csv_streams_every_row(scale_client):
+    with scale_client.stream("GET", "/api/events.csv?from=2030-03-01") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert "content-length" not in r.headers  # streamed, not built in memory
+        chunks = list(r.iter_text())
+    rows = list(csv.DictReader(io.StringIO("".join(chunks))))
+    with Session(engine_for(str(scale_client.app.state.settings.database_url))) as s:
+        expected = queries.count_events(s, date_from=date(2030, 3, 1))
+    assert len(rows) == expected > 1000
+    assert len({r["event_id"] for r in rows}) == len(rows)
+    assert min(r["event_date"] for r in rows) >= "2030-03-01"
+
+
+def test_events_page_is_paginated(scale_client):
+    r = scale_client.get("/events?date=2030-12-31")
+    assert r.status_code == 200
+    assert r.text.count('class="pl"') == 100
+    assert 'hx-get="/events?date=2030-12-31&amp;offset=100"' in r.text
+
+
+PLANS = {
+    # a slider step: the periods in force on a day, by the (layer, valid_from, …) or (layer, place, …) index
+    "periods_on": ("SELECT id FROM controlperiod WHERE layer = 'accepted' AND valid_from <= '2030-06-01' "
+                   "AND (valid_to IS NULL OR valid_to > '2030-06-01') ORDER BY place_id",
+                   ("ix_period_lookup", "ix_period_place")),
+    # one place's history
+    "place_history": ("SELECT id FROM controlperiod WHERE layer = 'accepted' AND place_id = 'p7' "
+                      "ORDER BY valid_from", ("ix_period_place",)),
+    # a page of events after a keyset token
+    "events_page": ("SELECT event.id FROM event JOIN place ON place.id = event.place_id "
+                    "JOIN article ON article.id = event.article_id WHERE event.status IN ('accepted') "
+                    "AND (event.date, event.id) > ('2030-06-01', 'e5') ORDER BY event.date, event.id LIMIT 101",
+                    ("ix_event_date_id", "ix_event_status_date")),
+    # the side panel: events up to a day, newest first
+    "panel_events": ("SELECT event.id FROM event WHERE event.status IN ('accepted') "
+                     "AND event.date <= '2030-06-01' ORDER BY event.date DESC, event.id LIMIT 30",
+                     ("ix_event_date_id", "ix_event_status_date")),
+    # the timeline and the panel's per-day counts, from the index alone
+    "per_day_counts": ("SELECT date, count(*) FROM event WHERE status IN ('accepted') GROUP BY date",
+                       ("COVERING INDEX ix_event_status_date",)),
+    # the sources of the periods of a day
+    "period_sources": ("SELECT event_id FROM periodevent WHERE period_id IN (1, 2, 3)",
+                       ("sqlite_autoindex_periodevent_1",)),
+    # how many events wait for review
+    "pending": ("SELECT count(*) FROM event WHERE status = 'proposed'", ("ix_event_status",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_hot_queries_use_their_index(scale, name):
+    sql, indexes = PLANS[name]
+    con = sqlite3.connect(scale["engine"].url.database)
+    plan = " | ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql))
+    con.close()
+    first = plan.split(" | ")[0]
+    assert first.startswith("SEARCH") and any(ix in first for ix in indexes), plan
+    if name == "events_page":
+        assert "TEMP B-TREE" not in plan, plan  # the page is read in index order, not sorted
+
+
+def test_the_panel_legend_from_one_grouped_query_matches_the_geojson(scale):
+    rng = random.Random(5)
+    with Session(scale["engine"]) as s:
+        for day in [START + timedelta(days=rng.randrange(365)) for _ in range(4)]:
+            full = queries.control_collection(s, day)
+            summary = queries.day_summary(s, day)
+            assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
+            assert queries.day_summaries(s)[day] == summary
+            changed = queries.control_collection(s, day, changed_only=True)["features"]
+            assert changed == [f for f in full["features"]
+                               if f["properties"]["since"] == day.isoformat()
+                               and f["properties"]["status"] != "baseline"]
+            assert changed
+
+
+def test_bundled_panel_legend_matches_the_geojson(db_url):
+    with Session(engine_for(db_url)) as s:
+        for day in (date(2024, 11, 26), date(2024, 12, 1), date(2024, 12, 7), date(2024, 12, 8)):
+            for proposed in (False, True):
+                full = queries.control_collection(s, day, include_proposed=proposed)
+                summary = queries.day_summary(s, day, include_proposed=proposed)
+                assert summary["sides"] == full["sides"] and summary["statuses"] == full["statuses"]
+                assert summary["unreviewed"] == sum(1 for f in full["features"] if f["properties"]["proposed"])
+                assert queries.day_summaries(s, include_proposed=proposed)[day] == summary
+
+
+def _state_from_periods(compact: dict, places: dict, day: date) -> dict:
+    start = date.fromisoformat(compact["start"])
+    offset = (day - start).days
+    sides = compact["sides"] + [None]
+    out = {}
+    for place, frm, to, status, side, challenger, previous, corroboration, proposed, reports in compact["periods"]:
+        if frm <= offset and (to is None or offset < to):
+            out[compact["places"][place]] = {
+                "side": sides[side if side is not None else -1], "status": compact["statuses"][status],
+                "challenger": sides[challenger if challenger is not None else -1],
+                "previous_side": sides[previous if previous is not None else -1],
+                "since": (start + timedelta(days=frm)).isoformat(), "corroboration": corroboration,
+                "proposed": bool(proposed),
+                "report_days": sorted({(start + timedelta(days=r)).isoformat() for r in reports})}
+    return out
+
+
+def test_compact_periods_let_a_client_compute_any_day(scale_client):
+    places = scale_client.get("/api/places.json")
+    assert places.status_code == 200 and places.headers["etag"]
+    rows = places.json()
+    assert rows["fields"][:5] == ["id", "name", "native_name", "lon", "lat"] and len(rows["places"]) == 2000
+    r = scale_client.get("/api/periods.json")
+    compact = r.json()
+    assert scale_client.get("/api/periods.json", headers={"If-None-Match": r.headers["etag"]}).status_code == 304
+    rng = random.Random(9)
+    for day in [START + timedelta(days=rng.randrange(365)) for _ in range(5)]:
+        fc = scale_client.get(f"/api/control.geojson?date={day}").json()
+        local = _state_from_periods(compact, rows, day)
+        assert set(local) == {f["id"] for f in fc["features"]}
+        for f in fc["features"]:
+            p, mine = f["properties"], local[f["id"]]
+            for key in ("side", "status", "challenger", "previous_side", "since", "corroboration", "proposed"):
+                assert mine[key] == p[key], (day, f["id"], key)
+            if p["status"] != "baseline":
+                assert mine["report_days"] == sorted({s["event_date"] for s in p["sources"]})
+
+
+def test_a_popup_gets_one_place_with_its_sources(scale_client):
+    fc = scale_client.get("/api/control.geojson?date=2030-07-01").json()
+    feature = next(f for f in fc["features"] if f["properties"]["status"] == "held")
+    one = scale_client.get(f"/api/places/{feature['id']}.geojson?date=2030-07-01")
+    assert one.status_code == 200 and one.json() == feature
+    assert scale_client.get("/api/places/nowhere.geojson").status_code == 404
+    assert scale_client.get("/api/places/p1.geojson?date=2030-13-01").status_code == 422
