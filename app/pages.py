@@ -37,7 +37,7 @@ HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
 EVENTS_PAGE = 100  # events on a full /events page; the next ones load on scroll
 CANVAS_ABOVE = 1000  # places: above this the map draws markers on one canvas, not as SVG nodes
-PANEL_EVENTS = 10  # events rendered with the page; the rest load when scrolled to (bounded page weight)
+PANEL_EVENTS = 4  # events rendered with the page; the rest load when scrolled to (bounded page weight)
 OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
 Param = Annotated[str | None, Query()]
 IncludeParam = Annotated[str | None, Query(description="'proposed' adds unreviewed events")]
@@ -327,7 +327,7 @@ def _context(request: Request, session, state: dict) -> dict:
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
     query = _query(state)
-    unreviewed = collection["unreviewed"]
+    unreviewed = sum(1 for f in collection["features"] if f["properties"]["proposed"])
     return {
         **_include(state), "unreviewed": unreviewed, **_filters(session, state, collection),
         "sides": queries.sides(session), "event_types": EVENT_TYPES,

@@ -662,7 +662,21 @@
     };
   }
 
+  /* Each day bar's tooltip, from the day list (not sent twice in the page): "Saturday 7 December 2024 · 27" */
+  function barTitles() {
+    var list = days();
+    document.querySelectorAll('#bars a[data-i]').forEach(function (a) {
+      var o = list[+a.dataset.i];
+      if (o && !a.querySelector('title')) {
+        var t = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+        t.textContent = o.label + ' · ' + o.dataset.changes;
+        a.prepend(t);
+      }
+    });
+  }
+
   function boot() {
+    barTitles();
     box = byId('map');
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
