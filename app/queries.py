@@ -83,82 +83,6 @@ def periods_on(session: Session, day: date, layer: str = "accepted", changed_onl
     return session.execute(stmt).all()
 
 
-def legend_key(status: str, coalition: str, side: str | None) -> str:
-    """What a place counts for in the legend: its holder, or contested / no holder ('unknown')."""
-    return coalition if status in ("contested", "withdrawn") else (side or "unknown")
-
-
-def day_summary(session: Session, day: date, include_proposed: bool = False) -> dict:
-    """The legend of a day (places per holder, contested, withdrawn) and how many places rest
-    on an unreviewed event: grouped queries, without building the day's GeoJSON."""
-    layer = "proposed" if include_proposed else "accepted"
-    counts: Counter[str] = Counter()
-    for status, coalition, side, n in session.execute(
-            select(ControlPeriod.status, ControlPeriod.coalition, ControlPeriod.side, func.count())
-            .where(*_in_force(day, layer))
-            .group_by(ControlPeriod.status, ControlPeriod.coalition, ControlPeriod.side)):
-        counts[legend_key(status, coalition, side)] += n
-    unreviewed = 0
-    if include_proposed:
-        unreviewed = session.execute(
-            select(func.count(func.distinct(ControlPeriod.id)))
-            .join(PeriodEvent, PeriodEvent.period_id == ControlPeriod.id)
-            .join(Event, Event.id == PeriodEvent.event_id)
-            .where(*_in_force(day, layer), Event.status == "proposed")).scalar_one()
-    return {"layer": layer, "sides": _side_counts(sides(session), counts),
-            "statuses": {"contested": counts.get("contested", 0), "withdrawn": counts.get("unknown", 0)},
-            "unreviewed": unreviewed}
-
-
-def day_summaries(session: Session, include_proposed: bool = False) -> dict[date, dict]:
-    """`day_summary` of every day of the range at once: one pass over the layer's periods.
-
-    Each period adds one to its legend key from `valid_from` and takes it away at `valid_to`;
-    running sums give every day's counts. What a slider step's panel needs, read once per
-    data version instead of once per day.
-    """
-    layer = "proposed" if include_proposed else "accepted"
-    bounds = date_bounds(session)
-    if bounds is None:
-        return {}
-    start, end = bounds
-    deltas: dict[date, Counter] = defaultdict(Counter)
-    rows = session.execute(select(ControlPeriod.id, ControlPeriod.status, ControlPeriod.coalition,
-                                  ControlPeriod.side, ControlPeriod.valid_from, ControlPeriod.valid_to)
-                           .where(ControlPeriod.layer == layer)).all()
-    unreviewed_ids: set[int] = set()
-    if include_proposed:
-        unreviewed_ids = set(session.execute(
-            select(PeriodEvent.period_id).join(Event, Event.id == PeriodEvent.event_id)
-            .join(ControlPeriod, ControlPeriod.id == PeriodEvent.period_id)
-            .where(ControlPeriod.layer == layer, Event.status == "proposed")).scalars())
-    for pid, status, coalition, side, frm, to in rows:
-        key = legend_key(status, coalition, side)
-        for k in ((key, "\0unreviewed") if pid in unreviewed_ids else (key,)):
-            deltas[max(frm, start)][k] += 1
-            if to is not None:
-                deltas[max(to, start)][k] -= 1
-    side_rows = sides(session)
-    out: dict[date, dict] = {}
-    running: Counter = Counter()
-    for d in sorted(k for k in deltas if k < start):
-        running.update(deltas[d])
-    day = start
-    while day <= end:
-        running.update(deltas.get(day, {}))
-        out[day] = {"layer": layer, "sides": _side_counts(side_rows, running),
-                    "statuses": {"contested": running.get("contested", 0), "withdrawn": running.get("unknown", 0)},
-                    "unreviewed": running.get("\0unreviewed", 0)}
-        day += timedelta(days=1)
-    return out
-
-
-def _side_counts(side_rows, counts) -> list[dict]:
-    return [{"code": s.code, "name": s.name, "short_name": s.short_name,
-             "colour": s.colour, "coalition": s.coalition, "count": counts.get(s.code, 0)}
-            for s in side_rows]
-
-
 def _event_source(row) -> dict:
     """One event's source: an archived article (with its verbatim quote) or a cited report
     (our summary only: no quote field)."""
@@ -503,16 +427,8 @@ def event_counts(session: Session, *, date_to: date | None = None,
                  include_proposed: bool = False, places: Sequence[str] = (),
                  side_codes: Sequence[str] = (), types: Sequence[str] = ()) -> dict[date, int]:
     """Number of events per day (up to `date_to`, with the filters of `events`), counted by the database."""
-    statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
-    stmt = select(Event.date, func.count()).where(Event.status.in_(statuses)).group_by(Event.date)
-    if date_to:
-        stmt = stmt.where(Event.date <= date_to)
-    if places:
-        stmt = stmt.where(Event.place_id.in_(list(places)))
-    if side_codes:
-        stmt = stmt.where(or_(Event.actor.in_(list(side_codes)), Event.control.in_(list(side_codes))))
-    if types:
-        stmt = stmt.where(Event.type.in_(list(types)))
+    stmt = _event_filter(select(Event.date, func.count()).group_by(Event.date), date_to=date_to,
+                         places=places, side_codes=side_codes, types=types, include_proposed=include_proposed)
     return dict(session.execute(stmt).all())
 
 

@@ -47,7 +47,8 @@ def test_unknown_or_hostile_ids_are_404(client):
 
 def test_every_list_links_to_the_event_page(client, an_event):
     page = f'href="/events/{an_event["id"]}"'
-    assert page in client.get(f"/?date={an_event['date']}").text  # the side panel
+    panel = client.get(f"/?date={an_event['date']}").text.split('class="events"', 1)[1]
+    assert re.search(r'class="pl"[^>]*>[^<]*</a> <a href="/events/[^"]+">', panel)  # the side panel's items
     assert page in client.get(f"/events?date={an_event['date']}").text  # the list (its first page ends that day)
     assert page in client.get(f"/sources/{an_event['article']['id']}").text  # the source's quote index
     events = client.get("/api/events.json").json()["events"]

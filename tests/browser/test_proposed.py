@@ -86,7 +86,7 @@ def test_dashboard_with_include_marks_and_keeps_it_everywhere(proposed_client):
     for link in ("prev-change", "next-change", "share-link"):
         assert "include=proposed" in (attrs[link].get("href") or attrs[link].get("value")), link
     assert f"embed?date={DAY}&amp;amp;place=qardaha&amp;amp;include=proposed" in html  # the iframe snippet
-    events = html.split('class="events"', 1)[1]
+    events = proposed_client.get(f"/events?date={DAY}&include=proposed").text  # the whole list
     item = re.search(r'<li[^>]*>.*?data-place="qardaha">Qardaha</a> <a href="/events/[^"]+">capture</a>(.*?)</li>', events, re.S)
     assert item and "unreviewed</span>" in item.group(1)
     assert "dotted outline" in html  # the key explains the marker
@@ -101,14 +101,13 @@ def test_dashboard_with_include_marks_and_keeps_it_everywhere(proposed_client):
 
 def test_timeline_counts_proposed_only_with_include(proposed_client):
     def bar_title(html: str, day: str) -> str:
-        return re.search(rf'href="/\?date={day}[^"]*"[^>]*><title>([^<]*)</title>', html).group(1)
+        return re.search(rf'data-date="{day}"[^>]*data-events="(\d+)"', html).group(1)
     plain = proposed_client.get("/api/timeline.json").json()
     both = proposed_client.get("/api/timeline.json?include=proposed").json()
     n = {d["date"]: d["events"] for d in plain["days"]}["2024-12-05"]
     page_plain = bar_title(proposed_client.get(f"/?date={DAY}").text, "2024-12-05")
     page_both = bar_title(proposed_client.get(f"/?date={DAY}&include=proposed").text, "2024-12-05")
-    assert page_plain.startswith(f"Thursday 5 December 2024: {n} event")
-    assert page_both.startswith(f"Thursday 5 December 2024: {n + 1} event")
+    assert int(page_plain) == n and int(page_both) == n + 1  # the day list behind the bars
     assert {d["date"]: d["events"] for d in both["days"]}["2024-12-05"] == n + 1
 
 
@@ -140,6 +139,11 @@ def test_browser_marker_panel_popup_and_url_follow_include(page, proposed_server
     assert "unrev" in m.get_attribute("class") and m.get_attribute("stroke-dasharray") == "1 4"
     assert page.locator(".unrev-note").is_visible()
     item = page.locator("#panel .events li", has=page.locator('a.pl[data-place="qardaha"]')).first
+    for _ in range(10):  # the panel shows the newest few events; earlier ones load when scrolled to
+        if item.count():
+            break
+        page.locator("#panel .events .more").last.scroll_into_view_if_needed()
+        page.wait_for_timeout(400)
     assert item.locator(".badge").inner_text() == "unreviewed"
 
     m.click(force=True)
