@@ -82,15 +82,19 @@ def reports_data(tmp_path_factory) -> Path:
     return add_reports(target)
 
 
+def _client_for(data_dir: Path, folder: Path):
+    """A test client on a SQLite file in `folder`, migrated and loaded from `data_dir`."""
+    url = f"sqlite:///{folder / 'tidemark.db'}"
+    engine = engine_for(url)
+    migrate(engine)
+    load_directory(data_dir, engine)
+    with TestClient(create_app(Settings(database_url=url, assets="local")), raise_server_exceptions=False) as c:
+        yield c
+
+
 @pytest.fixture(scope="session")
 def reports_client(tmp_path_factory, reports_data) -> TestClient:
-    path = tmp_path_factory.mktemp("rdb") / "tidemark.db"
-    engine = engine_for(f"sqlite:///{path}")
-    migrate(engine)
-    load_directory(reports_data, engine)
-    app = create_app(Settings(database_url=f"sqlite:///{path}", assets="local"))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+    yield from _client_for(reports_data, tmp_path_factory.mktemp("rdb"))
 
 
 @pytest.fixture(scope="session")
@@ -102,10 +106,4 @@ def small_data(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def small_client(tmp_path_factory, small_data) -> TestClient:
-    path = tmp_path_factory.mktemp("sdb") / "tidemark.db"
-    engine = engine_for(f"sqlite:///{path}")
-    migrate(engine)
-    load_directory(small_data, engine)
-    app = create_app(Settings(database_url=f"sqlite:///{path}", assets="local"))
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
+    yield from _client_for(small_data, tmp_path_factory.mktemp("sdb"))
