@@ -339,7 +339,7 @@ def areas_geojson(session: SessionDep, date: DateQ = None, include: IncludeQ = N
     the land of their countries and to 50 km around each place, dissolved by holder (`group`:
     reported, last_known, contested, unknown). Approximate by construction; the places are the record."""
     from . import areas
-    from .share import data_version
+    from .cache import data_version
 
     day = parse_day("date", date, allow_empty=False)
     proposed = parse_include(include, allow_empty=False)

@@ -19,11 +19,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from PIL import Image
-from sqlalchemy import func, select
 
 from . import basemap, i18n, preview, queries
+from .cache import data_version
 from .db import SessionDep
-from .models import ControlPeriod, Event
 from .params import invalid, parse_int
 
 router = APIRouter(include_in_schema=False)
@@ -33,13 +32,6 @@ MIN_EMBED = 200
 _CACHE: OrderedDict[tuple, bytes] = OrderedDict()
 _LOCK = Lock()
 CACHE_SIZE = 64
-
-
-def data_version(session) -> str:
-    """Changes whenever the loaded events or periods change (load, ingest, review)."""
-    row = (tuple(session.execute(select(func.count(Event.id), func.max(Event.id))).one())
-           + tuple(session.execute(select(func.count(ControlPeriod.id), func.max(ControlPeriod.id))).one()))
-    return hashlib.sha1(repr(tuple(row)).encode()).hexdigest()[:12]
 
 
 def _basemap_for(session) -> dict | None:
