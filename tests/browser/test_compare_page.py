@@ -7,7 +7,7 @@ def test_compare_map_shows_each_changed_place(page, live_server):
     page.wait_for_selector("#cmp-map[data-ready]", timeout=10_000)
     n = int(page.locator("#cmp-map").get_attribute("data-ready"))
     assert n == page.locator(".cmp-list > ul > li").count() > 5
-    page.locator('#cmp-map path[data-place="aleppo"]').click(force=True)
+    page.locator('#cmp-map path[data-place="aleppo"]').dispatch_event("click")  # not a pointer click while the map still fits its bounds
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert "Aleppo" in popup.inner_text() and "→" in popup.inner_text()
