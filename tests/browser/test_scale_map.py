@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from .liveserver import ROOT, running_server
+from .liveserver import ROOT, build_database, running_server
 
 sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import write_dataset  # noqa: E402
@@ -16,16 +16,9 @@ from synthetic import write_dataset  # noqa: E402
 
 @pytest.fixture(scope="module")
 def scale_server(tmp_path_factory):
-    from app.db import engine_for
-    from app.loader import load_directory, migrate
-
     tmp = tmp_path_factory.mktemp("scale-live")
     write_dataset(tmp / "data", places=1200, events=6000, articles=60)
-    url = f"sqlite:///{tmp / 'scale.db'}"
-    engine = engine_for(url)
-    migrate(engine)
-    load_directory(tmp / "data", engine)
-    engine.dispose()
+    url = build_database(tmp / "scale.db", tmp / "data")  # the real migrations and loader
     with running_server(url, log=tmp / "uvicorn.log") as base:
         yield base
 
