@@ -102,7 +102,7 @@ def _filter_state(session, side: str | None, type_: str | None, q: str | None) -
     return {"side": side or None, "type": type_ or None, "q": q or None}
 
 
-def _filters(session, state: dict, collection: dict | None = None) -> dict:
+def _filters(session, state: dict, states=None) -> dict:
     """What the filters select on the day: `flt` (their query, appended to our links), `match` (the
     places whose markers stay bright, best search match first; None without filters) and
     `event_filters` (for queries.events; None when no place can match)."""
@@ -115,17 +115,16 @@ def _filters(session, state: dict, collection: dict | None = None) -> dict:
     if state.get("q"):
         found = search.search(session.exec(select(Place)).scalars(), state["q"])
         out["event_filters"] = {**out["event_filters"], "places": found} if found else None
-    if collection is not None and out["filtering"]:
+    if states is not None and out["filtering"]:
         typed = (queries.places_with_events(session, date_to=state["day"], types=[state["type"]],
                                             include_proposed=state["proposed"]) if state.get("type") else None)
         ok = set()
-        for f in collection["features"]:
-            p = f["properties"]
-            if state.get("side") and state["side"] not in (p["side"], p.get("challenger")):
+        for pid, (_status, side, challenger, _stale, _proposed) in states().items():
+            if state.get("side") and state["side"] not in (side, challenger):
                 continue
-            if typed is not None and p["id"] not in typed:
+            if typed is not None and pid not in typed:
                 continue
-            ok.add(p["id"])
+            ok.add(pid)
         order = found if found is not None else sorted(ok)
         out["match"] = [pid for pid in order if pid in ok]
     return out
@@ -171,10 +170,11 @@ def _languages(state: dict) -> list[dict]:
             for code in i18n.supported() if code != i18n.current()]
 
 
-def _legend(collection: dict) -> list[dict]:
-    """Per side: places reported held (`count`) and places only last known held (`last_known`)."""
-    rows = [dict(s) for s in collection["sides"] if s["count"] or s["last_known"]]
-    st = collection.get("statuses") or {}
+def _legend(summary: dict) -> list[dict]:
+    """Per side: places reported held (`count`) and places only last known held (`last_known`),
+    from `queries.day_legend` (the counts of the day's GeoJSON, by one grouped query)."""
+    rows = [dict(s) for s in summary["sides"] if s["count"] or s["last_known"]]
+    st = summary.get("statuses") or {}
     if st.get("contested") or st.get("contested_last_known"):
         rows.append({"code": "contested", "short_name": _("Contested"), "colour": None, "count": st["contested"],
                      "last_known": st.get("contested_last_known", 0),
@@ -266,6 +266,22 @@ def _changes(session, summary: dict, day: date) -> list[dict]:
     return sorted(out, key=lambda p: -(p["population"] or 0))
 
 
+def _disputed(session, day: date, proposed: bool, stale: int) -> list[dict]:
+    """The places whose reports disagree in the last `stale` days (older disagreements: in the
+    popup and the API), most populous first. Only the places where two sources made a claim on
+    one day in that window are built (`queries.disagreement_candidates`), not the whole day."""
+    since = day - timedelta(days=stale)
+    candidates = queries.disagreement_candidates(session, since, day, include_proposed=proposed)
+    if not candidates:
+        return []
+    features = queries.control_collection(session, day, include_proposed=proposed, stale_after_days=stale,
+                                          places=candidates)["features"]
+    recent = since.isoformat()
+    disputed = sorted(({**f["properties"], "conflicts": [c for c in f["properties"]["conflicts"] if c["date"] >= recent]}
+                       for f in features), key=lambda p: -(p["population"] or 0))
+    return [p for p in disputed if p["conflicts"]]
+
+
 def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
                   proposed: bool = False, filters: dict | None | bool = True) -> dict:
     """Events up to `day`, newest first, grouped by day: the slice [offset, offset+limit).
@@ -320,19 +336,23 @@ def _respond(request: Request, template: str, context: dict, blocks: list[str]) 
 
 
 def _context(request: Request, session, state: dict) -> dict:
+    """What `/` and `/embed` share. The legend (and the count of places resting on an unreviewed
+    event) comes from one grouped query, once per day and data version; the day's GeoJSON is
+    never built here (at 5,000 places it takes a second)."""
     conflict, day = state["conflict"], state["day"]
-    collection = queries.control_collection(session, day, include_proposed=state["proposed"],
-                                            stale_after_days=request.app.state.settings.stale_after_days)
-    legend = _legend(collection)
     settings = request.app.state.settings
+    stale, proposed = settings.stale_after_days, state["proposed"]
+    summary = daycache.memo(session, ("legend", proposed, day, stale), lambda: queries.day_legend(
+        session, day, include_proposed=proposed, stale_after_days=stale))
+    legend = _legend(summary)
     base = str(request.base_url).rstrip("/")
     query = _query(state)
-    unreviewed = sum(1 for f in collection["features"] if f["properties"]["proposed"])
+    states = lambda: queries.day_states(session, day, include_proposed=proposed, stale_after_days=stale)  # noqa: E731
     return {
-        **_include(state), "unreviewed": unreviewed, **_filters(session, state, collection),
+        **_include(state), "unreviewed": summary["unreviewed"], **_filters(session, state, states),
         "sides": queries.sides(session), "event_types": EVENT_TYPES,
         "conflict": conflict, "state": state, "day": day, "iso": day.isoformat(),
-        "words": words(day), "short": short(day), "legend": legend, "collection": collection,
+        "words": words(day), "short": short(day), "legend": legend, "summary": summary,
         "assets": asset_tags(settings.assets), "htmx_config": HTMX_CONFIG,
         "map": _map_attrs(request, conflict, state),
         "page_title": _("%(title)s — who held what on %(day)s") % {"title": conflict.title, "day": short(day)}
@@ -381,13 +401,10 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     ctx = _context(request, session, state)
     day = state["day"]
     changes = daycache.memo(session, ("changes", state["proposed"], day),
-                            lambda: _changes(session, ctx["collection"], day))
+                            lambda: _changes(session, ctx["summary"], day))
     ctx.update(_timeline(session, state))
-    # The panel lists the disagreements of the last STALE_AFTER_DAYS days (older ones: in the popup and the API).
-    recent = (day - timedelta(days=ctx["collection"]["stale_after_days"])).isoformat()
-    disputed = sorted(({**f["properties"], "conflicts": [c for c in f["properties"]["conflicts"] if c["date"] >= recent]}
-                       for f in ctx["collection"]["features"]), key=lambda p: -(p["population"] or 0))
-    disputed = [p for p in disputed if p["conflicts"]]
+    disputed = daycache.memo(session, ("disputed", state["proposed"], day, ctx["summary"]["stale_after_days"]),
+                             lambda: _disputed(session, day, state["proposed"], ctx["summary"]["stale_after_days"]))
     shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in set(ctx["match"])]
     ctx.update(changes=shown, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
                                                                     ctx["event_filters"]),

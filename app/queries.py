@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import case, func, literal, or_, select, tuple_, union_all
 from sqlmodel import Session
 
 from . import derive
@@ -81,6 +81,119 @@ def periods_on(session: Session, day: date, layer: str = "accepted", changed_onl
             .order_by(ControlPeriod.place_id))]
     stmt = select(*PERIOD_COLUMNS).where(*where).order_by(ControlPeriod.place_id)
     return session.execute(stmt).all()
+
+
+def _day_state_cte(session: Session, day: date, layer: str, stale_after_days: int):
+    """Each place's state on `day` as the GeoJSON states it, in SQL: one row per place with
+    `key` (what it counts for in the legend: its holder, or the coalition `contested` /
+    `unknown` for contested and withdrawn places), `stale` (1: last known), `proposed` (1: rests
+    on an unreviewed event reported by the day), `side` (the holder shown) and `challenger`.
+
+    The rules of `control_collection`, without building it: only the supporting events dated up
+    to `day` count; a held place shows the side most of them name (the latest named on a tie,
+    in (date, id) order); its last report is the latest of them, and it is last known when that
+    is older than `stale_after_days` or it rests on the baseline alone. Window functions (SQLite
+    >= 3.25, PostgreSQL): one statement, read by the (layer, valid_from) index."""
+    cp = ControlPeriod
+    pg = session.get_bind().dialect.name == "postgresql"
+    event_order = Event.id.collate("C") if pg else Event.id  # Python's (code point) order on both
+    inforce = (select(cp.id, cp.place_id, cp.status, cp.coalition, cp.side, cp.challenger)
+               .where(*_in_force(day, layer)).cte("inforce"))
+    period = (inforce.c.id, inforce.c.place_id, inforce.c.status, inforce.c.coalition, inforce.c.side,
+              inforce.c.challenger)
+    # every event behind a period in force, reported by the day, numbered in (date, id) order
+    ev = (select(*period, Event.control, Event.date,
+                 case((Event.status == "proposed", 1), else_=0).label("prop"),
+                 func.row_number().over(partition_by=inforce.c.id,
+                                        order_by=(Event.date, event_order)).label("seq"))
+          .select_from(inforce)
+          .join(PeriodEvent, PeriodEvent.period_id == inforce.c.id)
+          .join(Event, Event.id == PeriodEvent.event_id)
+          .where(Event.date <= day).cte("ev"))
+    ev_period = [ev.c[c.name] for c in period]
+    # per period and named side: how often, last named when, latest report, any unreviewed
+    named = (select(*ev_period, ev.c.control, func.count().label("n"), func.max(ev.c.seq).label("last_seq"),
+                    func.max(ev.c.date).label("last_date"), func.max(ev.c.prop).label("prop"))
+             .group_by(*ev_period, ev.c.control).cte("named"))
+    ranked = (select(*[named.c[c.name] for c in period], named.c.control,
+                     func.row_number().over(partition_by=named.c.id,
+                                            order_by=(named.c.n.desc(), named.c.last_seq.desc())).label("r"),
+                     func.max(named.c.last_date).over(partition_by=named.c.id).label("last_report"),
+                     func.max(named.c.prop).over(partition_by=named.c.id).label("proposed"))
+              .cte("ranked"))
+    side = case((ranked.c.status == "held", func.coalesce(ranked.c.control, ranked.c.side)), else_=ranked.c.side)
+    stale = case((ranked.c.last_report < day - timedelta(days=stale_after_days), 1), else_=0)
+    # a period resting on events has one reported by its first day; one on the baseline has none
+    states = union_all(
+        select(ranked.c.place_id, ranked.c.status, ranked.c.coalition, side.label("side"), ranked.c.challenger,
+               stale.label("stale"), ranked.c.proposed).where(ranked.c.r == 1),
+        select(inforce.c.place_id, inforce.c.status, inforce.c.coalition, inforce.c.side, inforce.c.challenger,
+               literal(1).label("stale"), literal(0).label("proposed")).where(inforce.c.status == "baseline"),
+    ).cte("states")
+    key = case((states.c.status.in_(("contested", "withdrawn")), states.c.coalition),
+               else_=func.coalesce(states.c.side, literal("unknown")))
+    return (select(states.c.place_id, states.c.status, states.c.side, states.c.challenger, key.label("key"),
+                   states.c.stale, states.c.proposed).cte("daystate"))
+
+
+def day_states(session: Session, day: date, include_proposed: bool = False,
+               stale_after_days: int | None = None) -> dict[str, tuple]:
+    """place id -> (status, side shown, challenger, last known?, unreviewed?) on `day`: the
+    GeoJSON's state of every place, without its sources (one query)."""
+    if stale_after_days is None:
+        stale_after_days = get_settings().stale_after_days
+    st = _day_state_cte(session, day, "proposed" if include_proposed else "accepted", stale_after_days)
+    return {r.place_id: (r.status, r.side, r.challenger, bool(r.stale), bool(r.proposed))
+            for r in session.execute(select(st))}
+
+
+def disagreement_candidates(session: Session, since: date, day: date, include_proposed: bool = False) -> list[str]:
+    """Places on which two or more sources made a claim of control (held, entry, contested) on
+    one day between `since` and `day`: the only places whose reports can disagree in that window
+    (`control_collection(places=...)` then says whether they do). One grouped query."""
+    statuses = CONFLICT_WINDOW_STATUSES["proposed" if include_proposed else "accepted"]
+    per_day = (select(Event.place_id).where(Event.date >= since, Event.date <= day,
+                                            Event.status.in_(statuses),
+                                            or_(Event.control.is_not(None), Event.type == "entry"))
+               .group_by(Event.place_id, Event.date).having(func.count(func.distinct(Event.article_id)) > 1))
+    return sorted(set(session.execute(per_day).scalars()))
+
+
+def legend_statement(session: Session, day: date, layer: str, stale_after_days: int):
+    """The legend's one grouped query: places per (key, stale) and how many rest on an unreviewed event."""
+    st = _day_state_cte(session, day, layer, stale_after_days)
+    return (select(st.c.key, st.c.stale, func.count().label("n"), func.sum(st.c.proposed).label("unreviewed"))
+            .group_by(st.c.key, st.c.stale))
+
+
+def day_legend(session: Session, day: date, include_proposed: bool = False,
+               stale_after_days: int | None = None) -> dict:
+    """The counts of `/api/control.geojson`'s `sides` and `statuses` (reported and last known)
+    and the number of places resting on an unreviewed event, from one grouped query."""
+    if stale_after_days is None:
+        stale_after_days = get_settings().stale_after_days
+    layer = "proposed" if include_proposed else "accepted"
+    reported: Counter[str] = Counter()
+    last_known: Counter[str] = Counter()
+    unreviewed = 0
+    for key, stale, n, unrev in session.execute(legend_statement(session, day, layer, stale_after_days)):
+        (last_known if stale else reported)[key] += n
+        unreviewed += int(unrev or 0)
+    return {"layer": layer, "stale_after_days": stale_after_days, "unreviewed": unreviewed,
+            **_counts(sides(session), reported, last_known)}
+
+
+def _counts(side_rows, reported: Counter, last_known: Counter) -> dict:
+    """`sides` and `statuses` as /api/control.geojson states them."""
+    return {
+        "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
+                   "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
+                   "reported": reported.get(s.code, 0), "last_known": last_known.get(s.code, 0)}
+                  for s in side_rows],
+        "statuses": {"contested": reported.get("contested", 0), "withdrawn": reported.get("unknown", 0),
+                     "contested_last_known": last_known.get("contested", 0),
+                     "withdrawn_last_known": last_known.get("unknown", 0)},
+    }
 
 
 def _event_source(row) -> dict:
@@ -312,13 +425,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         "stale_after_days": stale_after_days,
         "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
         "conflict": {"id": c.id, "title": c.title} if c else None,
-        "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
-                   "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
-                   "reported": reported.get(s.code, 0), "last_known": last_known.get(s.code, 0)}
-                  for s in side_rows],
-        "statuses": {"contested": reported.get("contested", 0), "withdrawn": reported.get("unknown", 0),
-                     "contested_last_known": last_known.get("contested", 0),
-                     "withdrawn_last_known": last_known.get("unknown", 0)},
+        **_counts(side_rows, reported, last_known),
         "features": features,
     }
 

@@ -148,6 +148,11 @@ PLANS = {
                        ("sqlite_autoindex_periodevent_1",)),
     # how many events wait for review
     "pending": ("SELECT count(*) FROM event WHERE status = 'proposed'", ("ix_event_status",)),
+    # the panel's disagreements: places with two sources' claims on one day of the last few
+    "disagreement_candidates": ("SELECT place_id FROM event WHERE date >= '2030-05-29' AND date <= '2030-06-01' "
+                                "AND status IN ('accepted') AND (control IS NOT NULL OR type = 'entry') "
+                                "GROUP BY place_id, date HAVING count(DISTINCT article_id) > 1",
+                                ("ix_event_date_id", "ix_event_status_date", "ix_event_date")),
 }
 
 
@@ -215,3 +220,27 @@ def test_a_popup_gets_one_place_with_its_sources(scale_client):
     assert one.status_code == 200 and one.json() == feature
     assert scale_client.get("/api/places/nowhere.geojson").status_code == 404
     assert scale_client.get("/api/places/p1.geojson?date=2030-13-01").status_code == 422
+
+
+def test_the_legend_query_reads_each_table_by_an_index(scale):
+    """The side panel's legend: one statement (queries.legend_statement) whose every table read
+    is an index SEARCH: the periods in force by (layer, valid_from), their events by the
+    period-event key and the event's primary key. No table is scanned."""
+    with Session(scale["engine"]) as s:
+        stmt = queries.legend_statement(s, date(2030, 6, 1), "accepted", 3)
+        sql = str(stmt.compile(scale["engine"], compile_kwargs={"literal_binds": True}))
+    con = sqlite3.connect(scale["engine"].url.database)
+    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql)]
+    con.close()
+    reads = [line for line in plan if any(t in line for t in ("controlperiod", "periodevent", "event "))]
+    assert reads == [
+        "SEARCH controlperiod USING INDEX ix_period_lookup (layer=? AND valid_from<?)",
+        "SEARCH periodevent USING COVERING INDEX sqlite_autoindex_periodevent_1 (period_id=?)",
+        "SEARCH event USING INDEX sqlite_autoindex_event_1 (id=?)",
+    ], plan
+    assert sql.count("SELECT") >= 5 and sql.lstrip().startswith("WITH")  # one statement of CTEs
+    # and it is the statement day_legend runs: the same counts as the day's GeoJSON
+    with Session(scale["engine"]) as s:
+        fc = queries.control_collection(s, date(2030, 6, 1), stale_after_days=3)
+        legend = queries.day_legend(s, date(2030, 6, 1), stale_after_days=3)
+    assert (legend["sides"], legend["statuses"]) == (fc["sides"], fc["statuses"])
