@@ -93,10 +93,12 @@ def control_geojson(request: Request, session: SessionDep, date: DateQ = None, i
 
 
 def _cached_json(request: Request, session, layer: str, name, build) -> Response:
-    """A body built once per data version (app/daycache.py): gzip as is, ETag, 304."""
+    """A body built once per data version (app/daycache.py): gzip as is, ETag, 304. Kept in the
+    same version folder as the day GeoJSONs (named with the staleness threshold too), so that
+    neither prunes the other's."""
     settings = request.app.state.settings
     cached = daycache.get_or_build(daycache.cache_root(settings.database_url, settings.cache_dir),
-                                   daycache.data_version(session), layer, name, build)
+                                   f"{daycache.data_version(session)}-s{settings.stale_after_days}", layer, name, build)
     headers = {"ETag": cached.etag, "Cache-Control": daycache.CACHE_CONTROL, "Vary": "Accept-Encoding"}
     if daycache.etag_matches(request.headers.get("if-none-match"), cached.etag):
         return Response(status_code=304, headers=headers)
@@ -115,10 +117,13 @@ def places_json(request: Request, session: SessionDep) -> Response:
 @router.get("/api/periods.json", tags=["control"])
 def periods_json(request: Request, session: SessionDep, include: IncludeQ = None) -> Response:
     """Every control period, compactly (days since `start`; indexes into `places`, `sides`,
-    `statuses`), with the days of the reports behind each: a client computes any day locally."""
+    `statuses`), with a row per day of the reports behind each (`report_fields`: the side shown,
+    sources, outlets, languages, unreviewed, as of that day): a client computes any day locally,
+    with the meaning of /api/control.geojson."""
     proposed = parse_include(include, allow_empty=False)
+    stale = request.app.state.settings.stale_after_days  # shapes the body: part of its version (_cached_json)
     return _cached_json(request, session, "proposed" if proposed else "accepted", "periods",
-                        lambda: queries.compact_periods(session, include_proposed=proposed))
+                        lambda: queries.compact_periods(session, include_proposed=proposed, stale_after_days=stale))
 
 
 @router.get("/api/places/{place_id}.geojson", tags=["control"],

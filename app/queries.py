@@ -306,6 +306,18 @@ def _agreement(sources: list[dict]) -> dict:
             "languages": len({s["language"] for s in sources if s["language"]})}
 
 
+def shown_side(status: str, period_side: str | None, rows) -> str | None:
+    """The side a period shows given its supporting events reported so far (rows with `date`,
+    `id`, `control`): for a held place, the side most of them name (the latest named on a tie,
+    in (date, id) order), as the derivation does; otherwise the period's holder."""
+    if status != "held" or not rows:
+        return period_side
+    if len({r.control for r in rows}) > 1:
+        ordered = sorted(rows, key=lambda r: (r.date, r.id))
+        return derive.most_named([r.control for r in ordered if r.control]) or period_side
+    return rows[0].control or period_side
+
+
 def control_collection(session: Session, day: date, include_proposed: bool = False,
                        stale_after_days: int | None = None, changed_only: bool = False,
                        places: Sequence[str] | None = None) -> dict:
@@ -365,14 +377,8 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
     last_known: Counter[str] = Counter()
     for p in periods:
         place = place_by[p.place_id]
-        side = p.side
         rows = rows_by.get(p.id, [])
-        if p.status == "held" and len({r.control for r in rows}) > 1:
-            # The side most of the reports so far name (the latest on a tie), as derive does.
-            ordered = sorted(rows, key=lambda r: (r.date, r.id))
-            side = derive.most_named([r.control for r in ordered if r.control]) or side
-        elif p.status == "held" and rows and rows[0].control:
-            side = rows[0].control
+        side = shown_side(p.status, p.side, rows)
         sources = [_event_source(r) for r in rows]
         last_report = max((r.date for r in rows), default=p.valid_from)
         if p.status == "baseline" and p.place_id in baseline_by:
@@ -621,43 +627,75 @@ def compact_places(session: Session) -> dict:
                         r.kind, r.population, r.governorate] for r in rows]}
 
 
-def compact_periods(session: Session, include_proposed: bool = False) -> dict:
-    """Every control period of a layer, compactly, so a client computes any day itself.
+REPORT_FIELDS = ["day", "side", "sources", "outlets", "languages", "unreviewed"]
+
+
+def compact_periods(session: Session, include_proposed: bool = False,
+                    stale_after_days: int | None = None) -> dict:
+    """Every control period of a layer, compactly, so a client computes any day itself, with
+    the meaning of /api/control.geojson.
 
     Dates are days since `start`; `to` is exclusive (null: still in force). Indexes point into
-    `places` (the order of /api/places.json) and `sides`; `status` into `statuses`. `reports`:
-    the days of the events that support the period (a client derives the latest report up to
-    a day, and its age, from them); `proposed`: 1 if one of them awaits review.
+    `places` (the order of /api/places.json) and `sides`; `status` into `statuses`.
+    `reports`: one row per day on which a report supports the period (REPORT_FIELDS), giving the
+    state as of the end of that day, counting only what was reported by then: `side` (the side
+    shown: for a held place the one most reports name), `sources`, `outlets`, `languages` (the
+    GeoJSON's corroboration, outlets and languages) and `unreviewed` (1 once an unreviewed event
+    supports it). On day D a period's last row dated <= D is its state; that row's day is the
+    `last_report`, D minus it the `age_days`, and the place is `last_known` when that exceeds
+    `stale_after_days` or the status is `baseline` (whose one row is the baseline reference's).
+    `corroboration` and `proposed`: the whole period's (its last row's).
     """
+    if stale_after_days is None:
+        stale_after_days = get_settings().stale_after_days
     layer = "proposed" if include_proposed else "accepted"
     bounds = date_bounds(session)
     c = conflict(session)
     start = c.baseline_date if c else (bounds[0] if bounds else date(1970, 1, 1))
     place_ids = list(session.execute(select(Place.id).order_by(Place.id)).scalars())
     place_index = {p: i for i, p in enumerate(place_ids)}
-    side_codes = [s.code for s in sides(session)]
-    side_index = {s: i for i, s in enumerate(side_codes)}
-    support: dict[int, list[date]] = defaultdict(list)
-    unreviewed: set[int] = set()
-    for period_id, day, status in session.execute(
-            select(PeriodEvent.period_id, Event.date, Event.status)
+    side_rows = sides(session)
+    side_index = {s.code: i for i, s in enumerate(side_rows)}
+    support: dict[int, list] = defaultdict(list)
+    for row in session.execute(
+            select(PeriodEvent.period_id, Event.id, Event.date, Event.control, Event.status,
+                   Article.id.label("article_id"), Article.outlet, Article.language)
             .join(Event, Event.id == PeriodEvent.event_id)
+            .join(Article, Article.id == Event.article_id)
             .join(ControlPeriod, ControlPeriod.id == PeriodEvent.period_id)
             .where(ControlPeriod.layer == layer)):
-        support[period_id].append(day)
-        if status == "proposed":
-            unreviewed.add(period_id)
+        support[row.period_id].append(row)
+    baseline = dict(session.execute(select(BaselineEntry.place_id, BaselineEntry.reference_url)).all())
+    reports = reports_by_url(session, baseline.values())
     out = []
     for p in session.execute(select(*PERIOD_COLUMNS).where(ControlPeriod.layer == layer)
                              .order_by(ControlPeriod.place_id, ControlPeriod.valid_from)):
+        steps = []
+        if p.status == "baseline":
+            report = reports.get(baseline.get(p.place_id, ""))
+            steps.append([(p.valid_from - start).days, side_index.get(p.side), 1, 1,
+                          1 if report is not None and report.language else 0, 0])
+        else:
+            rows = sorted(support.get(p.id, ()), key=lambda r: (r.date, r.id))
+            sources, outlets, languages, unreviewed = set(), set(), set(), 0
+            for i, r in enumerate(rows):
+                sources.add(r.article_id)
+                outlets.add(r.outlet)
+                if r.language:
+                    languages.add(r.language)
+                unreviewed = unreviewed or int(r.status == "proposed")
+                if i + 1 < len(rows) and rows[i + 1].date == r.date:
+                    continue  # the day's last row carries the day's state
+                steps.append([(r.date - start).days, side_index.get(shown_side(p.status, p.side, rows[:i + 1])),
+                              len(sources), len(outlets), len(languages), unreviewed])
         out.append([place_index[p.place_id], (p.valid_from - start).days,
                     (p.valid_to - start).days if p.valid_to else None, STATUS_CODES.index(p.status),
                     side_index.get(p.side), side_index.get(p.challenger), side_index.get(p.previous_side),
-                    p.corroboration, 1 if p.id in unreviewed else 0,
-                    sorted({(d - start).days for d in support.get(p.id, ())})])
-    return {"layer": layer, "start": start.isoformat(),
+                    p.corroboration, steps[-1][5] if steps else 0, steps])
+    return {"layer": layer, "start": start.isoformat(), "stale_after_days": stale_after_days,
             "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
-            "fields": PERIOD_FIELDS, "statuses": list(STATUS_CODES), "sides": side_codes,
-            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour}
-                          for s in sides(session)],
+            "fields": PERIOD_FIELDS, "report_fields": REPORT_FIELDS, "statuses": list(STATUS_CODES),
+            "sides": [s.code for s in side_rows],
+            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour,
+                           "coalition": s.coalition} for s in side_rows],
             "places": place_ids, "periods": out}

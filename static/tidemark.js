@@ -355,7 +355,7 @@
       var p = f.properties;
       seen.add(p.id);
       features.set(p.id, f);
-      var m = markers.get(p.id), key = [p.status, p.side, p.challenger, p.previous_side, p.proposed, p.colour].join();
+      var m = markers.get(p.id), key = [p.status, p.side, p.challenger, p.previous_side, p.proposed, p.colour, p.freshness].join();
       if (!m) { m = addMarker(f); changed = true; }
       else if (m.tmKey !== key) { m.setStyle(style(p)); m.setRadius(radius(p)); }  /* only what changed */
       m.tmKey = key;
@@ -463,47 +463,8 @@
       }).catch(function () {});
   }
 
-  /* Large data (data-canvas): every place and every control period load once
-     (/api/places.json, /api/periods.json) and each day is computed here; a slider step
-     fetches nothing, and a popup fetches its place's sources (/api/places/{id}.geojson). */
-  var compact = null;
-
   function getJSON(url) {
     return fetch(url).then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
-  }
-
-  function compactData(include) {
-    if (!compact) {
-      compact = Promise.all([getJSON('/api/places.json'),
-        getJSON('/api/periods.json' + (include ? '?include=' + encodeURIComponent(include) : ''))]).then(function (a) {
-        var info = {}, byPlace = {}, pe = a[1];
-        a[0].places.forEach(function (r) { info[r[0]] = r; });
-        pe.periods.forEach(function (r) { (byPlace[r[0]] = byPlace[r[0]] || []).push(r); });
-        return { pe: pe, info: info, byPlace: byPlace, start: Date.parse(pe.start) };
-      });
-      compact.catch(function () { compact = null; });
-    }
-    return compact;
-  }
-
-  function compactDay(c, date) {
-    var pe = c.pe, d = Math.round((Date.parse(date) - c.start) / 864e5), side = {}, features = [];
-    pe.side_info.forEach(function (s) { side[s.code] = s; });
-    Object.keys(c.byPlace).forEach(function (k) {
-      var list = c.byPlace[k], r = null, i;
-      for (i = list.length - 1; i >= 0 && !r; i--) if (list[i][1] <= d) r = list[i];
-      if (!r || (r[2] !== null && d >= r[2])) return;
-      var id = pe.places[k], q = c.info[id] || [id, id, '', 0, 0], h = side[pe.sides[r[4]]], x = side[pe.sides[r[5]]];
-      var status = pe.statuses[r[3]];
-      features.push({ geometry: { coordinates: [q[3], q[4]] }, properties: {
-        id: id, name: q[1], native_name: q[2], kind: q[5], population: q[6], governorate: q[7],
-        side: h ? h.code : null, side_name: h ? h.name : (status === 'withdrawn' ? 'No holder named' : 'Unknown'),
-        colour: h ? h.colour : null, status: status, challenger: x ? x.code : null,
-        challenger_name: x ? x.name : null, challenger_colour: x ? x.colour : null,
-        previous_side: pe.sides[r[6]] || null, since: new Date(c.start + r[1] * 864e5).toISOString().slice(0, 10),
-        corroboration: r[7], proposed: !!r[8], sources: null } });
-    });
-    return { date: date, sides: pe.side_info, features: features };
   }
 
   function loadSources(id, p) {  /* a popup's sources, once per place and day */
@@ -511,14 +472,14 @@
     p.sources = [];
     getJSON('/api/places/' + encodeURIComponent(id) + '.geojson?date=' + encodeURIComponent(box.dataset.date) +
       (include ? '&include=' + encodeURIComponent(include) : '')).then(function (f) {
-      p.sources = f.properties.sources || [];
+      Object.assign(p, f.properties, { sources: f.properties.sources || [] });  /* the day's whole feature */
       if (m && m.isPopupOpen()) m.getPopup().update();
     }).catch(function () { p.sources = null; });
   }
 
   function fetchDay(date) {
     var include = box.dataset.include || '';
-    if (box.dataset.canvas) return compactData(include).then(function (c) { return compactDay(c, date); });
+    if (box.dataset.canvas && window.tidemarkLarge) return window.tidemarkLarge.day(include, date);  /* tidemark-large.js */
     var url = box.dataset.api + '?date=' + encodeURIComponent(date) + (include ? '&include=' + encodeURIComponent(include) : '');
     date = include + date;  /* the cache key */
     if (!cache.has(date)) {
@@ -532,7 +493,8 @@
     return cache.get(date);
   }
 
-  function prefetchAround(date) {
+  function prefetchAround(date) {  /* (a large map computes each day itself: nothing to fetch) */
+    if (box.dataset.canvas) return;
     var list = days(), i = list.findIndex(function (o) { return o.dataset.date === date; });
     [i + 1, i - 1].forEach(function (j) { if (list[j]) fetchDay(list[j].dataset.date).catch(function () {}); });
   }
@@ -741,7 +703,7 @@
     if (value('include') !== (box.dataset.include || '')) {  /* the restored entry shows another layer */
       box.dataset.include = value('include');
       cache.clear();
-      compact = null;
+      if (window.tidemarkLarge) window.tidemarkLarge.reset();
     }
     map.invalidateSize();
     var view = wantedView();

@@ -131,3 +131,24 @@ def test_the_legend_on_the_page_is_the_geojsons(client):
         if st["withdrawn"] or st["withdrawn_last_known"]:
             expected.append(("No holder named", st["withdrawn"], st["withdrawn_last_known"]))
         assert shown == expected, day
+
+
+@pytest.mark.parametrize("stale", [0, 3])
+def test_compact_periods_state_every_day_as_the_geojson(fresh_engine, small_data, stale):
+    """/api/periods.json's rows give the browser the GeoJSON's state on any day, unreviewed
+    claims, stale reports and the side named most by the day included."""
+    from compact_state import COMPACT_KEYS, state_from_periods
+
+    load_directory(small_data, fresh_engine)
+    _add_unreviewed(fresh_engine)
+    load_directory(small_data, fresh_engine)
+    with Session(fresh_engine) as s:
+        for proposed in (False, True):
+            compact = queries.compact_periods(s, include_proposed=proposed, stale_after_days=stale)
+            for day in _days(s):
+                fc = queries.control_collection(s, day, include_proposed=proposed, stale_after_days=stale)
+                local = state_from_periods(compact, day)
+                assert set(local) == {f["id"] for f in fc["features"]}
+                for f in fc["features"]:
+                    assert {k: local[f["id"]][k] for k in COMPACT_KEYS} == {
+                        k: f["properties"][k] for k in COMPACT_KEYS}, (day, proposed, f["id"])

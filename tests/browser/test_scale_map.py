@@ -56,3 +56,40 @@ def test_a_slider_step_fetches_no_map_data_and_a_popup_gets_its_sources(page, sc
     assert feature["properties"]["name"] in popup.inner_text()
     assert popup.locator(".srcs li").count() == len(feature["properties"]["sources"])
     assert any(f"/api/places/{place}.geojson" in u for u in requests)
+
+
+STATE_KEYS = ("name", "kind", "population", "governorate", "side", "side_name", "colour", "coalition", "status",
+              "challenger", "challenger_name", "challenger_colour", "previous_side", "since", "until",
+              "corroboration", "outlets", "languages", "single_source", "last_report", "age_days", "freshness",
+              "proposed")
+
+
+def test_the_browsers_days_are_the_geojsons(page, scale_server):
+    """For several days, the state the browser computes for every one of the 1,200 places (from
+    /api/periods.json) is the state /api/control.geojson serves: side named most by the day,
+    status, coalition, freshness (reported / last known) and its age, sources, outlets, languages."""
+    page.goto(scale_server + "/?date=2030-01-01")
+    page.wait_for_selector('#map[data-date="2030-01-01"]', timeout=30000)
+    # ask the large-map script to write each day it computes (a hidden element, no global)
+    page.evaluate("() => { const p = document.createElement('pre'); p.id = 'map-state'; p.hidden = true;"
+                  " document.body.append(p); }")
+    days = page.evaluate("() => Array.from(document.querySelectorAll('#tl-days option'), o => o.dataset.date)")
+    assert len(days) == 365
+    seen = {"last_known": 0, "contested": 0, "corroborated": 0}
+    for i in (3, 40, 151, 200, 364):
+        day = days[i]
+        page.evaluate("(i) => { const s = document.getElementById('slider'); s.value = String(i);"
+                      " s.dispatchEvent(new Event('input', { bubbles: true })); }", i)
+        page.wait_for_selector(f'#map[data-date="{day}"]', timeout=30000)
+        page.wait_for_selector(f'#map-state[data-date="{day}"]', state="attached", timeout=30000)
+        mine = json.loads(page.locator("#map-state").text_content())
+        fc = _api(scale_server, f"/api/control.geojson?date={day}")
+        assert set(mine) == {f["id"] for f in fc["features"]}, day
+        for f in fc["features"]:
+            p = f["properties"]
+            assert {k: mine[f["id"]][k] for k in STATE_KEYS} == {k: p[k] for k in STATE_KEYS}, (day, f["id"])
+            seen["last_known"] += p["freshness"] == "last_known" and p["status"] != "baseline"
+            seen["contested"] += p["status"] == "contested"
+            seen["corroborated"] += p["corroboration"] > 1
+    assert seen["last_known"] and seen["contested"] and seen["corroborated"]
+    assert page.locator("#map path.leaflet-interactive").count() == 0  # still one canvas

@@ -1,0 +1,85 @@
+/* Tidemark, large maps: loaded only when #map has data-canvas (above 1,000 places).
+ *
+ * Every place (/api/places.json) and every control period (/api/periods.json) load once; each
+ * day is then computed here, with the meaning of /api/control.geojson: the side shown (for a
+ * held place, the one most reports name by that day), status, coalition, challenger, the
+ * sources, outlets and languages reported by the day (single source or not), the last report,
+ * its age and the freshness (`last_known` past the server's stale_after_days, or on the
+ * baseline alone), and whether an unreviewed event supports it. static/tidemark.js draws the
+ * result exactly as it draws the GeoJSON, so both modes show the same marks. A slider step
+ * fetches nothing; a popup fetches its place's sources (/api/places/{id}.geojson).
+ *
+ * Tests and tools may add an element #map-state: each computed day is then written into it as
+ * JSON (place id -> its state), with data-date; without it nothing is written.
+ */
+(function () {
+  'use strict';
+
+  var compact = null, DAY = 864e5;
+
+  function getJSON(url) {
+    return fetch(url).then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); });
+  }
+
+  function data(include) {
+    if (!compact) {
+      compact = Promise.all([getJSON('/api/places.json'),
+        getJSON('/api/periods.json' + (include ? '?include=' + encodeURIComponent(include) : ''))]).then(function (a) {
+        var info = {}, byPlace = [], side = {}, pe = a[1];
+        a[0].places.forEach(function (r) { info[r[0]] = r; });
+        pe.periods.forEach(function (r) { (byPlace[r[0]] = byPlace[r[0]] || []).push(r); });
+        pe.side_info.forEach(function (s) { side[s.code] = s; });
+        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start) };
+      });
+      compact.catch(function () { compact = null; });
+    }
+    return compact;
+  }
+
+  function iso(c, d) { return new Date(c.start + d * DAY).toISOString().slice(0, 10); }
+
+  /* The last row of `list` whose column `col` is <= d (rows are in date order). */
+  function lastUpTo(list, col, d) {
+    for (var i = list.length - 1; i >= 0; i--) if (list[i][col] <= d) return list[i];
+    return null;
+  }
+
+  function day(c, date) {
+    var pe = c.pe, d = Math.round((Date.parse(date) - c.start) / DAY), features = [];
+    c.byPlace.forEach(function (list, k) {
+      var r = lastUpTo(list, 1, d);
+      if (!r || (r[2] !== null && d >= r[2])) return;
+      var s = lastUpTo(r[9], 0, d), status = pe.statuses[r[3]], id = pe.places[k];
+      var q = c.info[id] || [id, id, '', 0, 0], h = c.side[pe.sides[s ? s[1] : r[4]]], x = c.side[pe.sides[r[5]]];
+      var last = s ? s[0] : r[1], age = d - last, n = s ? s[2] : 0;
+      features.push({ id: id, geometry: { type: 'Point', coordinates: [q[3], q[4]] }, properties: {
+        id: id, name: q[1], native_name: q[2], kind: q[5], population: q[6], governorate: q[7],
+        side: h ? h.code : null, side_name: h ? h.name : (status === 'withdrawn' ? 'No holder named' : 'Unknown'),
+        colour: h ? h.colour : null,
+        coalition: status === 'contested' ? 'contested' : status === 'withdrawn' ? 'unknown' : (h ? h.coalition : 'unknown'),
+        status: status, challenger: x ? x.code : null, challenger_name: x ? x.name : null,
+        challenger_colour: x ? x.colour : null, previous_side: pe.sides[r[6]] || null,
+        since: iso(c, r[1]), until: r[2] === null ? null : iso(c, r[2]),
+        corroboration: n, outlets: s ? s[3] : 0, languages: s ? s[4] : 0, single_source: n <= 1,
+        last_report: iso(c, last), age_days: age,
+        freshness: status === 'baseline' || age > pe.stale_after_days ? 'last_known' : 'reported',
+        proposed: !!(s && s[5]), sources: null } });
+    });
+    show(date, features);
+    return { date: date, sides: pe.side_info, features: features };
+  }
+
+  function show(date, features) {  /* only when a test or tool asked for it */
+    var out = document.getElementById('map-state');
+    if (!out) return;
+    var all = {};
+    features.forEach(function (f) { all[f.id] = f.properties; });
+    out.textContent = JSON.stringify(all);
+    out.dataset.date = date;
+  }
+
+  window.tidemarkLarge = {
+    day: function (include, date) { return data(include).then(function (c) { return day(c, date); }); },
+    reset: function () { compact = null; },
+  };
+})();
