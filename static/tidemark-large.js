@@ -29,14 +29,16 @@
         a[0].places.forEach(function (r) { info[r[0]] = r; });
         pe.periods.forEach(function (r) { (byPlace[r[0]] = byPlace[r[0]] || []).push(r); });
         pe.side_info.forEach(function (s) { side[s.code] = s; });
-        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start) };
+        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start), iso: [] };
       });
       compact.catch(function () { compact = null; });
     }
     return compact;
   }
 
-  function iso(c, d) { return new Date(c.start + d * DAY).toISOString().slice(0, 10); }
+  function iso(c, d) {  /* day offset -> YYYY-MM-DD, each computed once */
+    return c.iso[d] || (c.iso[d] = new Date(c.start + d * DAY).toISOString().slice(0, 10));
+  }
 
   /* The last row of `list` whose column `col` is <= d (rows are in date order). */
   function lastUpTo(list, col, d) {

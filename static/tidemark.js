@@ -395,9 +395,11 @@
 
   /* Filters (side, type, q): the server lists the matching places, best first, in [data-match];
      the other markers dim. A new place search then jumps to its best match. */
-  var searched;
+  var searched, dimmed = false;
   function applyFilter() {
     var h = document.querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
+    if (!ok && !dimmed) return [];  /* nothing to dim or undim: no walk over every marker */
+    dimmed = !!ok;
     markers.forEach(function (m, id) {
       var d = !!ok && ok.indexOf(id) < 0, t = m.getTooltip();
       [m.getElement(), t && t.getElement()].forEach(function (x) { if (x) x.classList.toggle('dim', d); });
