@@ -107,3 +107,36 @@ def test_an_archived_article_keeps_its_quote_beside_cited_reports(page, small_se
     assert article.locator("a.src").get_attribute("href") == "/sources/art1#q-2030-01-03-alpha-capture-art1"
     assert popup.locator("li.k-report").count() == 2
     assert "3 sources, 3 outlets, 2 languages agree" in popup.inner_text()
+
+
+def test_a_marker_is_restyled_when_its_claim_ages_into_last_known(page, live_server):
+    """Stepping one day can turn a held place from reported into last known with nothing else
+    changed (same holder, same status): its marker must be redrawn hollow, not keep its solid fill."""
+    def day_of(iso):
+        with urllib.request.urlopen(f"{live_server}/api/control.geojson?date={iso}") as r:
+            return {f["id"]: f["properties"] for f in json.load(r)["features"]}
+
+    with urllib.request.urlopen(f"{live_server}/api/timeline.json") as r:
+        days = [d["date"] for d in json.load(r)["days"]]
+    found = None
+    for before, after in zip(days, days[1:]):
+        a, b = day_of(before), day_of(after)
+        for pid, p in b.items():
+            q = a.get(pid)
+            if (q and p["status"] == q["status"] == "held" and p["side"] == q["side"] and not p["proposed"]
+                    and q["freshness"] == "reported" and p["freshness"] == "last_known"):
+                found = (before, after, pid)
+                break
+        if found:
+            break
+    assert found, "the bundled range has a held place whose report goes stale"
+    before, after, pid = found
+    page.goto(f"{live_server}/?date={before}")
+    wait_map(page, before)
+    fresh = marker_style(page, pid)
+    assert fresh["freshness"] == "reported" and fresh["dash"] in (None, "") and fresh["fillOpacity"] > 0.5
+    page.focus("#slider")
+    page.keyboard.press("ArrowRight")
+    wait_map(page, after)
+    stale = marker_style(page, pid)
+    assert stale["freshness"] == "last_known" and stale["dash"] == "6 3" and stale["fillOpacity"] < 0.5, stale
