@@ -96,37 +96,44 @@ def _day_state_cte(session: Session, day: date, layer: str, stale_after_days: in
     >= 3.25, PostgreSQL): one statement, read by the (layer, valid_from) index."""
     cp = ControlPeriod
     pg = session.get_bind().dialect.name == "postgresql"
-    event_order = Event.id.collate("C") if pg else Event.id  # Python's (code point) order on both
     inforce = (select(cp.id, cp.place_id, cp.status, cp.coalition, cp.side, cp.challenger)
                .where(*_in_force(day, layer)).cte("inforce"))
     period = (inforce.c.id, inforce.c.place_id, inforce.c.status, inforce.c.coalition, inforce.c.side,
               inforce.c.challenger)
-    # every event behind a period in force, reported by the day, numbered in (date, id) order
-    ev = (select(*period, Event.control, Event.date,
-                 case((Event.status == "proposed", 1), else_=0).label("prop"),
-                 func.row_number().over(partition_by=inforce.c.id,
-                                        order_by=(Event.date, event_order)).label("seq"))
+    # every event behind a period in force, reported by the day
+    ev = (select(*period, Event.control, Event.date, Event.id.label("event_id"),
+                 case((Event.status == "proposed", 1), else_=0).label("prop"))
           .select_from(inforce)
           .join(PeriodEvent, PeriodEvent.period_id == inforce.c.id)
           .join(Event, Event.id == PeriodEvent.event_id)
           .where(Event.date <= day).cte("ev"))
     ev_period = [ev.c[c.name] for c in period]
-    # per period and named side: how often, last named when, latest report, any unreviewed
-    named = (select(*ev_period, ev.c.control, func.count().label("n"), func.max(ev.c.seq).label("last_seq"),
-                    func.max(ev.c.date).label("last_date"), func.max(ev.c.prop).label("prop"))
-             .group_by(*ev_period, ev.c.control).cte("named"))
-    ranked = (select(*[named.c[c.name] for c in period], named.c.control,
+    # per period: its latest report, any unreviewed, and the sides its reports name
+    agg = (select(*ev_period, func.max(ev.c.date).label("last_report"), func.max(ev.c.prop).label("proposed"),
+                  func.count(func.distinct(ev.c.control)).label("nc"), func.min(ev.c.control).label("named"))
+           .group_by(*ev_period).cte("agg"))
+    # held periods whose reports name several sides (of one coalition): the side named most,
+    # the latest named on a tie, in (date, id) order; window functions over these few only
+    multi = (select(ev.c.id, ev.c.control,
+                    func.row_number().over(partition_by=ev.c.id, order_by=(ev.c.date, ev.c.event_id.collate("C") if pg else ev.c.event_id))
+                    .label("seq"))
+             .where(ev.c.status == "held", ev.c.id.in_(select(agg.c.id).where(agg.c.nc > 1))).cte("multi"))
+    named = (select(multi.c.id, multi.c.control, func.count().label("n"), func.max(multi.c.seq).label("last_seq"))
+             .group_by(multi.c.id, multi.c.control).cte("named"))
+    ranked = (select(named.c.id, named.c.control,
                      func.row_number().over(partition_by=named.c.id,
-                                            order_by=(named.c.n.desc(), named.c.last_seq.desc())).label("r"),
-                     func.max(named.c.last_date).over(partition_by=named.c.id).label("last_report"),
-                     func.max(named.c.prop).over(partition_by=named.c.id).label("proposed"))
+                                            order_by=(named.c.n.desc(), named.c.last_seq.desc())).label("r"))
               .cte("ranked"))
-    side = case((ranked.c.status == "held", func.coalesce(ranked.c.control, ranked.c.side)), else_=ranked.c.side)
-    stale = case((ranked.c.last_report < day - timedelta(days=stale_after_days), 1), else_=0)
+    most_named = (select(ranked.c.control).where(ranked.c.id == agg.c.id, ranked.c.r == 1)
+                  .scalar_subquery())
+    side = case((agg.c.status == "held",
+                 func.coalesce(case((agg.c.nc > 1, most_named), else_=agg.c.named), agg.c.side)),
+                else_=agg.c.side)
+    stale = case((agg.c.last_report < day - timedelta(days=stale_after_days), 1), else_=0)
     # a period resting on events has one reported by its first day; one on the baseline has none
     states = union_all(
-        select(ranked.c.place_id, ranked.c.status, ranked.c.coalition, side.label("side"), ranked.c.challenger,
-               stale.label("stale"), ranked.c.proposed).where(ranked.c.r == 1),
+        select(agg.c.place_id, agg.c.status, agg.c.coalition, side.label("side"), agg.c.challenger,
+               stale.label("stale"), agg.c.proposed),
         select(inforce.c.place_id, inforce.c.status, inforce.c.coalition, inforce.c.side, inforce.c.challenger,
                literal(1).label("stale"), literal(0).label("proposed")).where(inforce.c.status == "baseline"),
     ).cte("states")
