@@ -431,7 +431,11 @@ def _oof(arts_train: list[Article], emb: dict, stacked: bool, cv: str, systems) 
     return {s: max(GRID[s], key=lambda t: (scores[s][t].f1, -abs(t - 0.5))) for s in systems}
 
 
-def cross_validate(arts: list[Article], emb: dict, cv: str, enc_name: str) -> dict:
+def cross_validate(arts: list[Article], emb: dict, cv: str, enc_name: str, frac: float = 1.0) -> dict:
+    """`frac` < 1: train on that share of each fold's training articles (a fixed random draw;
+    the seeds always), for a learning curve."""
+    import random
+
     groups, key = _groups(arts, cv)
     result = {s: defaultdict(Score) for s in SYSTEMS}
     chosen = defaultdict(list)
@@ -439,6 +443,9 @@ def cross_validate(arts: list[Article], emb: dict, cv: str, enc_name: str) -> di
     for g in groups:
         train_arts = [a for a in arts if key(a) != g or a.group == "seed"]
         test_arts = [a for a in arts if key(a) == g and a.group != "seed"]
+        if frac < 1:
+            rnd = random.Random(f"{g}{frac}")
+            train_arts = [a for a in train_arts if a.group == "seed" or rnd.random() < frac]
         for stacked, systems in ((False, ("model", "rules+model for misses", "rules, model veto")),
                                  (True, ("stacked",))):
             th = _oof(train_arts, emb, stacked, cv, systems)
@@ -619,6 +626,7 @@ def main() -> int:
     ap.add_argument("--cv", default="round,lang")
     ap.add_argument("--speed", help=argparse.SUPPRESS)  # child process: one encoder's speed
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--curve", default="", help="training shares for a learning curve, e.g. 0.25,0.5 (round CV)")
     ap.add_argument("--realpages", type=Path, help="folder of the spot check's saved pages (pages1.py ... "
                     "pages5.py, never committed): also train on all development articles and test on them")
     ap.add_argument("--variants", default="sentence+window|window, trigger sentences",
@@ -654,6 +662,10 @@ def main() -> int:
                         continue
                     r = cross_validate(arts, emb, cv, enc_name)
                     print(report({(f"{enc_name}, {variant}", cv): r}, langs), flush=True)
+                for frac in [float(f) for f in args.curve.split(",") if f] + ([1.0] if args.curve else []):
+                    r = cross_validate(arts, emb, "round", enc_name, frac)[0]
+                    print(f"learning curve, {enc_name} ({variant}), round CV, {frac:.0%} of the training articles: "
+                          + "; ".join(f"{s} {fmt(r[s]['all'])}" for s in SYSTEMS if s != "rules"), flush=True)
                 if real:
                     r = evaluate_real(arts, real, emb, enc_name)
                     cols = ["real-a", "real-b", "real-c", "real-d", "B+C+D"]
