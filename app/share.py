@@ -143,7 +143,7 @@ def oembed(request: Request, session: SessionDep, url: Param = None, format: Par
     embed_query = _query(state)
     if query.get("slider") == "0":
         embed_query += "&slider=0"
-    title = i18n.gettext("%(title)s — who held what on %(day)s") % {"title": state["conflict"].title,
+    title = i18n.gettext("%(title)s — who held what on %(day)s") % {"title": i18n.conflict_text(state["conflict"]),
                                                                    "day": short(state["day"])}
     iframe = (f'<iframe src="{html.escape(f"{base}/embed?{embed_query}")}" title="{html.escape(title)}" '
               f'width="{width}" height="{height}" style="border:0" loading="lazy"></iframe>')

@@ -21,30 +21,81 @@ def _catalogue():
         return read_po(fp, locale="ar")
 
 
-def _extracted() -> set[str]:
-    """Every msgid of the code as it is now, extracted as README's commands do (babel.cfg)."""
-    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("static/tidemark.js", "javascript"), ("static/compare.js", "javascript")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "T": None}
-    ids = set()
-    for _file, _line, msg, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords):
-        ids.add(msg[0] if isinstance(msg, tuple) else msg)
-    return {m for m in ids if m}
+def _extracted():
+    """Every message of the code as it is now, extracted into a temporary catalogue by Babel's API
+    with babel.cfg (the file `make messages` uses) and the keywords of app/i18n.py."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as fp:
+        method_map, options_map = parse_mapping_cfg(fp)
+    extracted = Catalog(locale="ar")
+    for _file, line, msg, _c, ctx in extract_from_dir(str(ROOT), method_map, options_map, keywords=i18n.KEYWORDS):
+        extracted.add(msg if isinstance(msg, str) else tuple(msg[:2]), locations=[(_file, line)], context=ctx)
+    return extracted
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\{\d\}|%\(\w+\)s", text))
 
 
 def test_arabic_catalogue_is_complete():
+    """Every message of the code (templates, Python, scripts) has a non-empty, non-fuzzy Arabic
+    translation with the same placeholders (a plural form may leave out the count: "حدثان")."""
     cat = _catalogue()
-    ids = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in cat if m.id}
-    missing = sorted(_extracted() - set(ids))
-    assert not missing, f"strings of the code not in the Arabic catalogue (run pybabel extract/update): {missing}"
-    untranslated = [k for k, m in ids.items()
-                    if not (all(m.string) if isinstance(m.string, tuple) else m.string) or m.fuzzy]
-    assert not untranslated, untranslated
-    for k, m in ids.items():  # the same placeholders on both sides
-        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+    extracted = _extracted()
+    assert len(extracted) > 200  # the extraction found the code's strings
+    missing, untranslated, wrong = [], [], []
+    for m in extracted:
+        if not m.id:
+            continue
+        ours = cat.get(m.id)
+        if ours is None or type(ours.id) is not type(m.id) or (isinstance(m.id, tuple) and ours.id != m.id):
+            missing.append(m.id)
+            continue
+        forms = ours.string if isinstance(ours.string, tuple) else (ours.string,)
+        if ours.fuzzy or not all(forms):
+            untranslated.append(m.id)
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        wanted = set().union(*map(_placeholders, ids))
+        count = re.findall(r"\{\d\}|%\(\w+\)s", ids[0])[:1] if len(ids) > 1 else []
         for form in forms:
-            assert set(re.findall(r"\{\d\}", form)) == set(re.findall(r"\{\d\}", k)), k
-            assert set(re.findall(r"%\((\w+)\)s", form)) <= set(re.findall(r"%\((\w+)\)s", k)), k
+            if not (wanted - set(count) <= _placeholders(form) <= wanted):
+                wrong.append((m.id, form))
+    assert not missing, f"strings of the code not in the Arabic catalogue (run `make messages`): {missing}"
+    assert not untranslated, f"untranslated or fuzzy in the Arabic catalogue: {untranslated}"
+    assert not wrong, f"placeholders differ from the msgid: {wrong}"
     assert cat.num_plurals == 6
+
+
+def test_compiled_catalogue_is_current():
+    """The .mo that `make install` compiles holds exactly the .po's translations."""
+    from babel.messages.mofile import read_mo
+
+    mo = AR_PO.with_suffix(".mo")
+    assert mo.exists(), "app/locale/ar/LC_MESSAGES/messages.mo is missing: run `make catalogues`"
+    def flat(value):
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    with mo.open("rb") as fp:
+        compiled = {flat(m.id): flat(m.string) for m in read_mo(fp) if m.id}
+    source = {flat(m.id): flat(m.string) for m in _catalogue() if m.id and not m.fuzzy}
+    assert compiled == source, "messages.mo is older than messages.po: run `make catalogues`"
+
+
+def test_scripts_strings_reach_the_browser_with_plural_forms():
+    """The scripts' T() strings and TN() plurals are in the catalogue the Arabic page carries,
+    each plural keyed by CLDR category (what Intl.PluralRules names), and English gets none."""
+    cat = json.loads(i18n.js_catalogue("ar"))
+    assert cat["Copied."] == "تم النسخ." and cat["Last reported {0}"] == "آخر تقرير في {0}"
+    forms = cat["{0} day earlier"]
+    assert set(forms) == {"zero", "one", "two", "few", "many", "other"}
+    assert forms["two"] == "قبل يومين" and forms["few"] == "قبل {0} أيام" and forms["many"] == "قبل {0} يومًا"
+    assert i18n.js_catalogue("en") == ""
+    js_ids = {m for m in i18n.js_msgids()}
+    assert ("{0} source", "{0} sources") in js_ids and "Reports disagree on {0}:" in js_ids
 
 
 def test_supported_languages_come_from_catalogues():
