@@ -402,7 +402,7 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
         return _no_data()
     ctx = _context(request, session, state)
     day = state["day"]
-    changes = daycache.memo(session, ("changes", state["proposed"], day),
+    changes = daycache.memo(session, ("changes", state["proposed"], day, i18n.current()),
                             lambda: _changes(session, ctx["collection"], day))
     ctx.update(_timeline(session, state))
     # The panel lists the disagreements of the last STALE_AFTER_DAYS days (older ones: in the popup and the API).

@@ -214,3 +214,77 @@ def test_source_page_in_arabic_keeps_lang(client):
     assert "تاريخ النشر" in page and "Published" not in page
     assert 'href="/?lang=ar"' in page
     assert re.search(r'href="/events/[^"]+\?lang=ar">الحدث</a>', page)
+
+
+def _visible_text(page: str) -> str:
+    """The page's text and its labelling attributes, without the data the interface only relays
+    (outlets, summaries, English names marked lang="en") and without the scripts' catalogue."""
+    body = page[page.index("<body"):]
+    body = re.sub(r'\sdata-i18n="[^"]*"', "", body)
+    body = re.sub(r'<textarea[^>]*>[^<]*</textarea>', "", body)
+    attrs = " ".join(re.findall(r'(?:title|aria-label|placeholder)="([^"]*)"', body))
+    body = re.sub(r'<(span|a)[^>]*lang="en"[^>]*>[^<]*</\1>', "", body)
+    body = re.sub(r'<a [^>]*>[^<]*</a>', "", body)  # links: outlets and places (checked apart)
+    body = re.sub(r'<p>[^<]*', "<p>", body)  # an event's summary: our English data
+    return unescape(re.sub(r"<[^>]+>", " ", body) + " " + attrs)
+
+
+def test_arabic_page_of_the_last_day_is_arabic_throughout(client):
+    """8 Dec 2024 in Arabic: the legend and its key, the freshness and disagreement texts, the
+    filters and the sides' names are Arabic; no English interface word is left."""
+    page = client.get("/?date=2024-12-08&lang=ar").text
+    legend = re.search(r'<ul class="legend".*?</ul>', page, re.S).group(0)
+    # sides' names from data/sides.csv's `short_names`/`names`, with the split reported / last known
+    assert "<span>إدارة العمليات العسكرية:</span> <b>12</b> مُبلَّغ عنها، <b>12</b> آخر ما عُرف" in legend
+    assert 'title="الحكومة السورية (الأسد) والقوات الحليفة"' in legend and "<span>الحكومة:</span>" in legend
+    assert "HTS-led MOC" not in legend and "reported" not in legend
+    key = re.search(r'<p class="key">.*?</p>', page, re.S).group(0)
+    assert "أبلغ عنه مصدر" in key and "آخر ما عُرف: لا تقرير منذ أكثر من 3 أيام" in key and "غير مؤرشف هنا" in key
+    filters = re.search(r'<div class="filters".*?</div>', page, re.S).group(0)
+    assert 'aria-label="المرشِّحات"' in filters and ">الطرف <select" in filters and ">الحدث <select" in filters
+    assert '<option value="moc">إدارة العمليات العسكرية' in filters and '<option value="capture">سيطرة' in filters
+    assert 'placeholder="بأي كتابة"' in filters and '<option value="">الكل' in filters
+    disputed = re.search(r'<section class="disputed">.*?</section>', page, re.S).group(0)
+    assert "<h2>تقارير متعارضة</h2>" in disputed
+    assert "8 ديسمبر: تقريران يقولان تحت سيطرة المعارضة، واحد يقول متنازع عليه." in disputed
+    assert "هجوم المعارضة في سوريا" in page  # the conflict's title from conflict.yaml's translations
+    text = _visible_text(page)
+    english = re.findall(r"\b(?:reported|last known|sources?|outlets?|languages?|agree|single|Side|Event|Place|all|"
+                         r"any script|Reports disagree|filtered|held by|contested|Share|Copy|Download|Held|Government|"
+                         r"Opposition|HTS|SDF|Syria offensive|change|Play|Timeline|Data|events CSV|table)\b", text)
+    assert not english, english
+
+
+def test_sides_and_titles_fall_back_to_english(client):
+    """A language without a side's name shows the English one; the API keeps its fields and adds
+    the names in other languages."""
+    from app.models import Side
+
+    side = Side(code="x", name="X force", short_name="X", colour="#000000", coalition="foreign",
+                names={"ar": "قوة إكس"}, short_names={})
+    assert i18n.side_name(side, lang="ar") == "قوة إكس" and i18n.side_name(side, short=True, lang="ar") == "X"
+    assert i18n.side_name(side, lang="en") == "X force" and i18n.side_name(None) == ""
+    body = client.get("/api/control.geojson?date=2024-12-08").json()
+    moc = next(s for s in body["sides"] if s["code"] == "moc")
+    assert moc["short_name"] == "HTS-led MOC" and moc["short_names"] == {"ar": "إدارة العمليات العسكرية"}
+    assert moc["names"]["ar"] == "إدارة العمليات العسكرية بقيادة هيئة تحرير الشام"
+    assert body["conflict"]["title"] == "Syria offensive"
+    assert body["conflict"]["translations"]["ar"]["title"] == "هجوم المعارضة في سوريا"
+    listed = client.get("/api/sides.json").json()["sides"]
+    assert next(s for s in listed if s["code"] == "sdf")["short_names"] == {"ar": "قسد"}
+    english = client.get("/?date=2024-12-08").text
+    assert "<span>HTS-led MOC:</span> <b>12</b> reported, <b>12</b> last known" in english
+    assert "إدارة العمليات" not in english.split("data-i18n")[0]
+
+
+@pytest.mark.parametrize("path, arabic", [
+    ("/table?date=2024-12-08&lang=ar", ["المعارضة", "تحت سيطرة"]),
+    ("/compare?lang=ar", ["الحكومة السورية (الأسد) والقوات الحليفة", "هجوم المعارضة في سوريا"]),
+    ("/events/2024-12-07-homs-clashes-c4dd?lang=ar", ["هجوم المعارضة في سوريا"]),
+    ("/events?date=2024-12-08&lang=ar&side=moc", ["(مُرشَّحة)"]),
+])
+def test_other_pages_name_sides_in_arabic(client, path, arabic):
+    page = client.get(path).text
+    for word in arabic:
+        assert word in page, (path, word)
+    assert "Syria offensive" not in page
