@@ -128,7 +128,7 @@ def compare_page(request: Request, session: SessionDep,
     base = str(request.base_url).rstrip("/")
     ctx = {"conflict": conflict, "cmp": body, "from_words": words(d_from), "to_words": words(d_to),
            "from_iso": d_from.isoformat(), "to_iso": d_to.isoformat(), "query": query,
-           "inc": ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lang": lang, "i18n": i18n.js_catalogue(i18n.current()),
+           "inc": ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lang": lang, "i18n": i18n.js_catalogue_url(i18n.current()),
            "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}", "start": queries.date_bounds(session)[0].isoformat(),
            "end": queries.date_bounds(session)[1].isoformat(),
            "page_title": i18n.gettext("%(title)s — what changed from %(start)s to %(end)s") % {

@@ -13,6 +13,7 @@ variable that the templates' `_()` and Python's `gettext()` read.
 from __future__ import annotations
 
 import gettext as _gettext
+import hashlib
 import io
 import json
 import logging
@@ -268,6 +269,14 @@ def js_catalogue(lang: str) -> str:
         elif t.gettext(m) != m:
             out[m] = t.gettext(m)
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+def js_catalogue_url(lang: str) -> str:
+    """Where the browser gets `lang`'s strings (/strings/<lang>.js, versioned by its content); empty
+    for English, whose pages load no catalogue."""
+    if lang == DEFAULT:
+        return ""
+    return f"/strings/{lang}.js?v={hashlib.sha1(js_catalogue(lang).encode()).hexdigest()[:10]}"
 
 
 def install(env) -> None:

@@ -229,8 +229,8 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "basemap": "/basemap.geojson", "basemap_attribution": basemap.ATTRIBUTION,
         "attribution_url": attribution_url, "place": state["place"] or "",
         "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
-        # the browser's strings, only for a language other than English (app/i18n.py)
-        "i18n": i18n.js_catalogue(i18n.current()),
+        # the browser's strings, only for a language other than English (app/i18n.py): a script's URL
+        "i18n": i18n.js_catalogue_url(i18n.current()),
         "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}" if i18n.current() != i18n.DEFAULT else "",
         "canvas": state.get("places", 0) > CANVAS_ABOVE,
     }
@@ -376,6 +376,29 @@ def sides_css(session: SessionDep) -> Response:
              for s in queries.sides(session) if SLUG.match(s.code) and COLOUR.match(s.colour)]
     return Response("\n".join(rules) + "\n", media_type="text/css",
                     headers={"Cache-Control": "public, max-age=60"})
+
+
+@router.get("/strings/{lang}.js")
+def strings_js(lang: str, v: str | None = None) -> Response:
+    """A language's strings for static/tidemark.js and compare.js (JSON, plural forms keyed by CLDR
+    category), as a script that pages in that language load before static/i18n.js. English has none."""
+    if lang == i18n.DEFAULT or lang not in i18n.supported():
+        return Response('{"detail":"no such catalogue"}', status_code=404, media_type="application/json")
+    current = i18n.js_catalogue_url(lang).rsplit("=", 1)[1]
+    return Response(f"window.tidemarkStrings={i18n.js_catalogue(lang)};\n", media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable" if v == current
+                             else "public, max-age=60"})
+
+
+@router.get("/i18n.css")
+def i18n_css(request: Request) -> Response:
+    """The stylesheet's own words in a language other than English (linked only by those pages):
+    the mark after a cited report's link, which tidemark.css writes in English."""
+    i18n.use(request)
+    label = " · " + _(i18n.N_("cited report"))
+    quoted = '"' + "".join(c if c.isalnum() or c in " ·-—" else f"\\{ord(c):x} " for c in label) + '"'
+    return Response(f".rep::after{{content:{quoted}}}\n", media_type="text/css",
+                    headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"})
 
 
 @router.get("/basemap.geojson")

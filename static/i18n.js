@@ -1,13 +1,12 @@
 /* Tidemark in a language other than English (loaded only then, before tidemark.js): the
-   interface's strings, which the page carries in #map's data-i18n, and dates in the locale
+   interface's strings, which /strings/<lang>.js (loaded just before) sets, and dates in the locale
    (data-locale, e.g. ar-u-nu-latn: CLDR's default digits for Arabic are Latin). A plural string
    comes as its forms keyed by CLDR plural category ({"one": …, "few": …, "other": …}), which
    Intl.PluralRules picks. */
 (function () {
   'use strict';
   var box = document.getElementById('map') || document.getElementById('cmp-map'), d = box ? box.dataset : {};
-  var loc = d.locale || document.documentElement.lang, strings = {};
-  try { strings = JSON.parse(d.i18n || '{}'); } catch (e) { /* English, then */ }
+  var loc = d.locale || document.documentElement.lang, strings = window.tidemarkStrings || {};
   var format = new Intl.DateTimeFormat(loc, { dateStyle: 'long', timeZone: 'UTC' });
   window.tidemarkI18n = {
     lang: document.documentElement.lang, loc: loc, strings: strings, rules: new Intl.PluralRules(loc),

@@ -117,7 +117,7 @@
     var png = byId('share-png');  /* the day's share card, drawn by the server */
     if (png) {
       var p = new URLSearchParams({ date: full.get('date') || '' });
-      if (full.get('include')) p.set('include', full.get('include'));
+      ['include', 'lang'].forEach(function (k) { if (full.get(k)) p.set(k, full.get(k)); });
       png.href = '/preview.png?' + p;
     }
     var toggle = byId('toggle-include');  /* the same view with unreviewed events, or without */

@@ -146,7 +146,7 @@ def test_accept_language_chooses_when_lang_absent(client):
     assert "Accept-Language" in r.headers["vary"] and "HX-Request" in r.headers["vary"]
     en = client.get("/", headers={"Accept-Language": "en"})
     assert _html_tag(en.text) == '<html lang="en">'
-    assert "rtl.css" not in en.text and "data-i18n" not in en.text
+    assert "rtl.css" not in en.text and "/strings/" not in en.text and "i18n.js" not in en.text
     # lang in the URL wins over the header, both ways
     assert _html_tag(client.get("/?lang=en", headers={"Accept-Language": "ar"}).text) == '<html lang="en">'
     assert _html_tag(client.get("/?lang=ar", headers={"Accept-Language": "en"}).text).startswith('<html lang="ar"')
@@ -169,8 +169,14 @@ def test_arabic_page_strings_dates_and_names(client):
     # place names in Arabic first, English beside them
     assert re.search(r'data-place="homs">حمص</a> <span class="nat" lang="en" dir="auto">Homs</span>', page)
     # the browser's catalogue rides on #map, only here
-    cat = json.loads(unescape(re.search(r'data-i18n="([^"]*)"', page).group(1)))
+    # the browser's catalogue: a script only this language's pages load, before static/i18n.js
+    url = unescape(re.search(r'<script defer src="(/strings/ar\.js\?v=[0-9a-f]+)"></script><script defer src="/static/i18n\.js', page).group(1))
+    script = client.get(url)
+    assert script.headers["content-type"].startswith("text/javascript") and "immutable" in script.headers["cache-control"]
+    assert script.text.startswith("window.tidemarkStrings={") and script.text.endswith("};\n")
+    cat = json.loads(script.text[len("window.tidemarkStrings="):-2])
     assert cat["Copied."] == "تم النسخ." and cat["capture"] == "سيطرة"
+    assert client.get("/strings/en.js").status_code == 404 and client.get("/strings/xx.js").status_code == 404
     assert 'data-locale="ar-u-nu-latn"' in page
 
 
@@ -218,9 +224,8 @@ def test_source_page_in_arabic_keeps_lang(client):
 
 def _visible_text(page: str) -> str:
     """The page's text and its labelling attributes, without the data the interface only relays
-    (outlets, summaries, English names marked lang="en") and without the scripts' catalogue."""
+    (outlets, summaries, English names marked lang="en")."""
     body = page[page.index("<body"):]
-    body = re.sub(r'\sdata-i18n="[^"]*"', "", body)
     body = re.sub(r'<textarea[^>]*>[^<]*</textarea>', "", body)
     attrs = " ".join(re.findall(r'(?:title|aria-label|placeholder)="([^"]*)"', body))
     body = re.sub(r'<(span|a)[^>]*lang="en"[^>]*>[^<]*</\1>', "", body)
@@ -274,7 +279,7 @@ def test_sides_and_titles_fall_back_to_english(client):
     assert next(s for s in listed if s["code"] == "sdf")["short_names"] == {"ar": "قسد"}
     english = client.get("/?date=2024-12-08").text
     assert "<span>HTS-led MOC:</span> <b>12</b> reported, <b>12</b> last known" in english
-    assert "إدارة العمليات" not in english.split("data-i18n")[0]
+    assert "إدارة العمليات" not in english
 
 
 @pytest.mark.parametrize("path, arabic", [
@@ -288,3 +293,36 @@ def test_other_pages_name_sides_in_arabic(client, path, arabic):
     for word in arabic:
         assert word in page, (path, word)
     assert "Syria offensive" not in page
+
+
+def test_stylesheet_words_in_arabic_only_for_arabic(client):
+    """tidemark.css's one word of its own (after a cited report's link) is translated by /i18n.css,
+    which only a page in another language links."""
+    assert 'href="/i18n.css?lang=ar"' in client.get("/?lang=ar").text
+    assert "/i18n.css" not in client.get("/").text
+    css = client.get("/i18n.css?lang=ar")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert css.text == '.rep::after{content:" · تقرير مستشهد به"}\n'
+    assert client.get("/i18n.css?lang=xx").status_code == 422
+
+
+def test_share_card_speaks_the_views_language(client):
+    """The Arabic page names an Arabic card (its legend, title and place names from the data and the
+    catalogue), a different picture from the English one."""
+    from app import preview
+
+    page = client.get("/?date=2024-12-08&lang=ar").text
+    card = re.search(r'<meta property="og:image" content="([^"]+)"', page).group(1)
+    assert unescape(card).endswith("/preview.png?date=2024-12-08&lang=ar")
+    ar = client.get("/preview.png?date=2024-12-08&lang=ar")
+    en = client.get("/preview.png?date=2024-12-08")
+    assert ar.status_code == en.status_code == 200 and ar.headers["content-type"] == "image/png"
+    assert ar.content != en.content and ar.headers["etag"] != en.headers["etag"]
+    collection = client.get("/api/control.geojson?date=2024-12-08").json()
+    i18n.set_current("ar")
+    try:
+        rows = preview.legend_rows(collection)
+    finally:
+        i18n.set_current("en")
+    assert ("#30b164", "إدارة العمليات العسكرية", "12 مُبلَّغ عنها، 12 آخر ما عُرف") in rows
+    assert preview.legend_rows(collection)[1] == ("#30b164", "HTS-led MOC", "12 reported, 12 last known")
