@@ -21,7 +21,8 @@
   function boot() {
     var box = document.getElementById('cmp-map');
     if (!box || !window.L) return;
-    var map = L.map(box, { zoomSnap: 1 });
+    var map = L.map(box, { zoomSnap: 1, zoomControl: false });
+    L.control.zoom({ zoomInTitle: T('Zoom in'), zoomOutTitle: T('Zoom out') }).addTo(map);
     map.setView([34.8, 38.3], 6);
     if (box.dataset.basemap) {
       map.createPane('basemap');

@@ -685,7 +685,7 @@
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false, preferCanvas: !!box.dataset.canvas });
-    L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
+    L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft', zoomInTitle: T('Zoom in'), zoomOutTitle: T('Zoom out') }).addTo(map);
     addBasemap();
     addTiles();
     addAreasControl();
