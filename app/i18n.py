@@ -271,6 +271,7 @@ def js_catalogue(lang: str) -> str:
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
+@lru_cache(maxsize=None)
 def js_catalogue_url(lang: str) -> str:
     """Where the browser gets `lang`'s strings (/strings/<lang>.js, versioned by its content); empty
     for English, whose pages load no catalogue."""

@@ -29,8 +29,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('conflict', schema=None) as batch_op:
-        batch_op.drop_column('translations')
-    with op.batch_alter_table('side', schema=None) as batch_op:
-        batch_op.drop_column('short_names')
-        batch_op.drop_column('names')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite >= 3.35, PostgreSQL): a batch copy of `side` would have
+    # to drop a table other tables point at.
+    op.drop_column('conflict', 'translations')
+    op.drop_column('side', 'short_names')
+    op.drop_column('side', 'names')
