@@ -44,6 +44,7 @@ LANG = re.compile(r"^[a-z]{2,3}$")
 log = logging.getLogger(__name__)
 
 _current: ContextVar[str] = ContextVar("tidemark_lang", default=DEFAULT)
+_carried: ContextVar[str | None] = ContextVar("tidemark_lang_carried", default=None)  # `lang` our links carry
 
 
 @lru_cache(maxsize=1)
@@ -131,7 +132,18 @@ def choose(value: str | None, accept_language: str | None) -> tuple[str, str | N
         lang = negotiate(accept_language)
         carry = lang if lang != DEFAULT else None
     set_current(lang)
+    _carried.set(carry)
     return lang, carry
+
+
+def with_lang(url: str) -> str:
+    """One of our own links (`/sources/x#q-y`) with the request's `lang` when links carry it, so a
+    source or event page opened from a page in Arabic is in Arabic too; other URLs as they are."""
+    carry = _carried.get()
+    if not carry or not url.startswith("/") or url.startswith("//"):
+        return url
+    path, hash_, fragment = url.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}lang={carry}{hash_}{fragment}"
 
 
 def use(request) -> tuple[str, str | None]:
@@ -286,7 +298,8 @@ def install(env) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(pname=place_name, pname2=second_name, num=number, ui_lang=current, ui_dir=direction,
-                       date_short=date_short, date_long=date_long, sname=side_name, ctext=conflict_text, lang_name=language_name)
+                       date_short=date_short, date_long=date_long, sname=side_name, ctext=conflict_text, lang_name=language_name,
+                       with_lang=with_lang)
 
 
 def N_(message: str) -> str:

@@ -11,6 +11,8 @@
   window.tidemarkI18n = {
     lang: document.documentElement.lang, loc: loc, strings: strings, rules: new Intl.PluralRules(loc),
     day: function (iso) { return format.format(new Date(iso + 'T00:00Z')); },
+    /* our own links (a source's page, an event's) keep the page's language */
+    link: function (url) { return url[0] === '/' ? url.replace(/^[^#]*/, function (p) { return p + (p.indexOf('?') < 0 ? '?' : '&') + 'lang=' + document.documentElement.lang; }) : url; },
     /* A disagreement (the API's `claims`) in words: "2 reports say held by …, 1 says contested". */
     claims: function (c, names, T, TN) {
       return c.claims.map(function (k, i) {

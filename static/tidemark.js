@@ -46,8 +46,8 @@
     return node;
   }
 
-  function safeUrl(url) {  /* only our own paths and http(s) links */
-    return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;
+  function safeUrl(url) {  /* only our own paths (with the page's lang: static/i18n.js) and http(s) links */
+    return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? (X.link ? X.link(url) : url) : null;
   }
 
   function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 (another language: its locale's long date) */
@@ -298,7 +298,7 @@
       li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: T('original') + ' ↗' }));
     }
     if (s.event_id) {  /* the event's own page, /events/{id} */
-      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: T('event') }));
+      li.append(' ', el('a', { href: safeUrl('/events/' + encodeURIComponent(s.event_id)), class: 'evl', target: external ? '_blank' : null, text: T('event') }));
     }
     return li;
   }

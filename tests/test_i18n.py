@@ -326,3 +326,18 @@ def test_share_card_speaks_the_views_language(client):
         i18n.set_current("en")
     assert ("#30b164", "إدارة العمليات العسكرية", "12 مُبلَّغ عنها، 12 آخر ما عُرف") in rows
     assert preview.legend_rows(collection)[1] == ("#30b164", "HTS-led MOC", "12 reported, 12 last known")
+
+
+def test_source_and_event_links_keep_lang(client):
+    """A source's or an event's page opened from a page in Arabic is in Arabic too: our own links
+    carry `lang` (before the #fragment); outside links do not change."""
+    page = unescape(client.get("/?date=2024-12-08&lang=ar").text)
+    sources = re.findall(r'href="(/sources/[^"]*)"', page)
+    assert sources and all(re.match(r"/sources/[^?#]+\?lang=ar(#q-.+)?$", u) for u in sources), sources[:5]
+    for path in ("/table?date=2024-12-08&lang=ar", "/compare?lang=ar", "/events/2024-12-07-homs-clashes-c4dd?lang=ar"):
+        linked = re.findall(r'href="(/sources/[^"]*)"', unescape(client.get(path).text))
+        assert linked and all("lang=ar" in u for u in linked), (path, linked[:3])
+    english = client.get("/?date=2024-12-08").text
+    english_sources = re.findall(r'href="(/sources/[^"]*)"', english)
+    assert english_sources and not any("lang=" in u for u in english_sources)
+    assert i18n.with_lang("https://example.org/x") == "https://example.org/x"

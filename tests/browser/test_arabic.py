@@ -63,6 +63,8 @@ def test_arabic_interface_right_to_left(page, live_server, side_colours, side_co
     text = popup.inner_text()
     assert "تحت سيطرة إدارة العمليات العسكرية منذ" in text and "HTS-led" not in text, text
     assert re.search(r"تتفق .*مصادر|تتفق مصدران", text) and "agree" not in text and "sources" not in text, text
+    own = popup.locator("a.src, a.evl").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert own and all(re.match(r"/(sources|events)/[^?#]+\?lang=ar(#q-.+)?$", u) for u in own), own
     page.locator(".leaflet-popup-close-button").click()
     legend = page.locator("#panel .legend").inner_text()
     assert "إدارة العمليات العسكرية:" in legend and "مُبلَّغ عنها" in legend and "reported" not in legend
