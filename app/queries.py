@@ -311,9 +311,9 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         "layer": layer,
         "stale_after_days": stale_after_days,
         "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
-        "conflict": {"id": c.id, "title": c.title} if c else None,
+        "conflict": {"id": c.id, "title": c.title, "translations": c.translations or {}} if c else None,
         "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
-                   "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
+                   "names": s.names or {}, "short_names": s.short_names or {}, "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
                    "reported": reported.get(s.code, 0), "last_known": last_known.get(s.code, 0)}
                   for s in side_rows],
         "statuses": {"contested": reported.get("contested", 0), "withdrawn": reported.get("unknown", 0),
@@ -551,6 +551,7 @@ def compact_periods(session: Session, include_proposed: bool = False) -> dict:
     return {"layer": layer, "start": start.isoformat(),
             "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
             "fields": PERIOD_FIELDS, "statuses": list(STATUS_CODES), "sides": side_codes,
-            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour}
+            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour,
+                           "names": s.names or {}, "short_names": s.short_names or {}}
                           for s in sides(session)],
             "places": place_ids, "periods": out}
