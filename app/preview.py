@@ -13,6 +13,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from . import i18n
+from .i18n import gettext as _
+
 WIDTH, HEIGHT = 1200, 630
 PANEL = 330  # the legend's column on the right
 HEADER = 78
@@ -108,13 +111,15 @@ def legend_rows(collection: dict) -> list[tuple[str | None, str, str]]:
         count = (reported or 0) + (last_known or 0) if reported is not None else side.get("count", 0)
         if not count:
             continue
-        text = f"{reported} reported, {last_known} last known" if last_known else f"{reported or count} reported"
-        rows.append((side.get("colour"), side.get("short_name") or side.get("name") or "", text))
+        text = _("%(num)s reported") % {"num": i18n.number(reported if last_known else reported or count)}
+        if last_known:
+            text += _(", ") + _("%(num)s last known") % {"num": i18n.number(last_known)}
+        rows.append((side.get("colour"), i18n.side_name(side, short=True) or side.get("name") or "", text))
     statuses = collection.get("statuses") or {}
     if statuses.get("contested"):
-        rows.append((None, "Contested", str(statuses["contested"])))
+        rows.append((None, _("Contested"), i18n.number(statuses["contested"])))
     if statuses.get("withdrawn"):
-        rows.append((None, "No holder named", str(statuses["withdrawn"])))
+        rows.append((None, _("No holder named"), i18n.number(statuses["withdrawn"])))
     return rows
 
 
@@ -133,7 +138,7 @@ def render(collection: dict, basemap: dict | None, title: str, when: str, footer
     taken: list[tuple[float, float, float, float]] = []
     for f in labelled:
         x, y = frame(*f["geometry"]["coordinates"][:2])
-        name = f["properties"].get("name", "")
+        name = i18n.place_name(f["properties"])
         left, top, right, bottom = draw.textbbox((x + 10, y - 9), name, font=font(15, True))
         if any(left < b[2] and b[0] < right and top < b[3] and b[1] < bottom for b in taken):
             continue
@@ -146,7 +151,7 @@ def render(collection: dict, basemap: dict | None, title: str, when: str, footer
     draw.rectangle((WIDTH - PANEL, HEADER, WIDTH, HEIGHT), fill="#ffffff")
     draw.line((0, HEADER, WIDTH, HEADER), fill=FAINT, width=1)
     x0, y = WIDTH - PANEL + 20, HEADER + 18
-    draw.text((x0, y), "Who held each place", font=font(18, True), fill=INK)
+    draw.text((x0, y), _("Who held each place"), font=font(18, True), fill=INK)
     y += 34
     for colour, label, count in legend_rows(collection)[:12]:
         if colour:
@@ -154,9 +159,9 @@ def render(collection: dict, basemap: dict | None, title: str, when: str, footer
         else:
             draw.ellipse((x0, y + 3, x0 + 14, y + 17), fill="#ffffff", outline=INK, width=2)
         draw.text((x0 + 24, y), label, font=font(16), fill=INK)
-        draw.text((x0 + 24, y + 19), count, font=font(13), fill=MUTED)
-        y += 42
-    draw.text((x0, HEIGHT - 60), "Hollow: last known, not recently reported", font=font(12), fill=MUTED)
+        draw.text((x0 + 24, y + 18), count, font=font(13), fill=MUTED)
+        y += 36  # 12 rows end above the footer
+    draw.text((x0, HEIGHT - 60), _("Hollow: last known, not recently reported"), font=font(12), fill=MUTED)
     if footer:
         draw.text((x0, HEIGHT - 36), footer, font=font(12), fill=MUTED)
     out = io.BytesIO()

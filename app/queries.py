@@ -194,6 +194,7 @@ def _counts(side_rows, reported: Counter, last_known: Counter) -> dict:
     """`sides` and `statuses` as /api/control.geojson states them."""
     return {
         "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
+                   "names": s.names or {}, "short_names": s.short_names or {},
                    "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
                    "reported": reported.get(s.code, 0), "last_known": last_known.get(s.code, 0)}
                   for s in side_rows],
@@ -437,7 +438,7 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         "layer": layer,
         "stale_after_days": stale_after_days,
         "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
-        "conflict": {"id": c.id, "title": c.title} if c else None,
+        "conflict": {"id": c.id, "title": c.title, "translations": c.translations or {}} if c else None,
         **_counts(side_rows, reported, last_known),
         "features": features,
     }
@@ -704,5 +705,6 @@ def compact_periods(session: Session, include_proposed: bool = False,
             "fields": PERIOD_FIELDS, "report_fields": REPORT_FIELDS, "statuses": list(STATUS_CODES),
             "sides": [s.code for s in side_rows],
             "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour,
-                           "coalition": s.coalition} for s in side_rows],
+                           "coalition": s.coalition, "names": s.names or {}, "short_names": s.short_names or {}}
+                          for s in side_rows],
             "places": place_ids, "periods": out}

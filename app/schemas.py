@@ -131,6 +131,8 @@ class SideCount(Open):
     code: str
     name: str
     short_name: str
+    names: dict[str, str] = Field(default_factory=dict, description="the name in other languages, {lang: name}")
+    short_names: dict[str, str] = Field(default_factory=dict, description="the short name in other languages")
     colour: str
     coalition: str
     count: int = Field(ge=0, description="places reported held by this side that day (= reported)")

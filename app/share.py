@@ -44,20 +44,20 @@ def card_png(session, state: dict, width: int | None = None) -> tuple[bytes, str
     """The card of a view state (date, include) and its ETag; rendered once per data version."""
     from .pages import words
 
-    key = (data_version(session), state["day"].isoformat(), state["proposed"], width)
+    key = (data_version(session), state["day"].isoformat(), state["proposed"], i18n.current(), width)
     etag = '"' + hashlib.sha1(repr(key).encode()).hexdigest()[:16] + '"'
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key], etag
-    full_key = key[:3] + (None,)
+    full_key = key[:4] + (None,)
     with _LOCK:
         body = _CACHE.get(full_key)
     if body is None:
         collection = queries.control_collection(session, state["day"], include_proposed=state["proposed"])
         conflict = state["conflict"]
-        note = "Includes unreviewed events" if state["proposed"] else "Every marker cites its source"
-        body = preview.render(collection, _basemap_for(session), conflict.title, words(state["day"]),
+        note = i18n.gettext("Includes unreviewed events") if state["proposed"] else i18n.gettext("Every marker cites its source")
+        body = preview.render(collection, _basemap_for(session), i18n.conflict_text(conflict), words(state["day"]),
                               footer=f"Tidemark · {note}")
     if width:
         image = Image.open(io.BytesIO(body))
@@ -80,7 +80,7 @@ def preview_png(request: Request, session: SessionDep, date: Param = None, inclu
     """The share card of a day: map, legend, date and title as a 1200×630 PNG."""
     from .pages import _no_data, _view_state
 
-    state = _view_state(session, date, None, None, None, None, include)
+    state = _view_state(session, date, None, None, None, None, include, i18n.use(request)[1])
     if not state:
         return _no_data()
     width = parse_int("w", w, 120, preview.WIDTH)
@@ -95,6 +95,8 @@ def preview_url(base: str, state: dict, width: int | None = None) -> str:
     params = {"date": state["day"].isoformat()}
     if state.get("proposed"):
         params["include"] = "proposed"
+    if state.get("lang"):  # the card speaks the view's language
+        params["lang"] = state["lang"]
     if width:
         params["w"] = width
     return f"{base}/preview.png?{urlencode(params)}"
@@ -143,7 +145,7 @@ def oembed(request: Request, session: SessionDep, url: Param = None, format: Par
     embed_query = _query(state)
     if query.get("slider") == "0":
         embed_query += "&slider=0"
-    title = i18n.gettext("%(title)s — who held what on %(day)s") % {"title": state["conflict"].title,
+    title = i18n.gettext("%(title)s — who held what on %(day)s") % {"title": i18n.conflict_text(state["conflict"]),
                                                                    "day": short(state["day"])}
     iframe = (f'<iframe src="{html.escape(f"{base}/embed?{embed_query}")}" title="{html.escape(title)}" '
               f'width="{width}" height="{height}" style="border:0" loading="lazy"></iframe>')

@@ -37,6 +37,7 @@ def rows(collection: dict) -> list[dict]:
                     "native_name": p.get("native_name", ""),
                     "holder": p.get("side_name") or "", "side": p.get("side"), "status": p["status"],
                     "freshness": p.get("freshness"), "challenger": p.get("challenger_name"),
+                    "challenger_code": p.get("challenger"),
                     "since": p.get("since"), "last_report": last_report(p),
                     "sources": p.get("sources", []), "corroboration": p.get("corroboration", 0)})
     return out
@@ -74,13 +75,22 @@ def table_page(request: Request, session: SessionDep, date: Param = None, includ
         return _no_data()
     column, descending = parse_sort(sort, order)
     collection = queries.control_collection(session, state["day"], include_proposed=state["proposed"])
-    items = sort_rows(rows(collection), column, descending)
+    side_by = {x["code"]: x for x in collection["sides"]}
+    listed = rows(collection)
+    for r in listed:  # the sides' names in the interface language (sides.csv `names`), else English
+        if r["side"] in side_by:
+            r["holder"] = i18n.side_name(side_by[r["side"]])
+        elif r["holder"]:
+            r["holder"] = i18n.gettext(r["holder"])
+        if r["challenger_code"] in side_by:
+            r["challenger"] = i18n.side_name(side_by[r["challenger_code"]])
+    items = sort_rows(listed, column, descending)
     iso = state["day"].isoformat()
     ctx = {"conflict": state["conflict"], "state": state, "iso": iso, "words": words(state["day"]),
            "short": short(state["day"]), **_include(state), "rows": items, "sort": column,
            "descending": descending, "columns": COLUMNS,
            "page_title": i18n.gettext("%(title)s — table of who held what on %(day)s") % {
-               "title": state["conflict"].title, "day": short(state["day"])}}
+               "title": i18n.conflict_text(state["conflict"]), "day": short(state["day"])}}
     response = templates.TemplateResponse(request, "table.html", ctx)
     response.headers["Link"] = (f'</api/control.geojson?date={iso}{ctx["inc"]}>; rel="alternate"; '
                                 'type="application/geo+json"')

@@ -12,7 +12,7 @@
   var KIND_RADIUS = { city: 7, town: 5, village: 4, base: 5, airport: 5, crossing: 4, region: 8 };
   var map = null, layer = null, box = null, token = 0, selected = null, timer = null, playPushed = false;
   var replaceNext = false, playing = false;  /* the history mode of the next panel request */
-  var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {};
+  var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {}, full = {};
   var X = window.tidemarkI18n || { strings: {}, lang: 'en', loc: 'en' }, LOC = X.loc, languages = null;
   try { languages = new Intl.DisplayNames([LOC], { type: 'language' }); } catch (e) { /* old browser */ }
 
@@ -23,7 +23,11 @@
     return (X.strings[s] || s).replace(/\{(\d)\}/g, function (m, i) { return a[+i + 1]; });
   }
 
-  function nm(p) { return (X.lang !== 'en' && p.names && p.names[X.lang]) || p.name; }  /* the place's name in the interface language */
+  /* TN('{0} day', '{0} days', n): another language's forms come keyed by CLDR plural category. */
+  function TN(one, many, n, x) { var f = X.strings[one]; return T(f ? f[X.rules.select(n)] || f.other : n === 1 ? one : many, n, x); }
+
+  /* A place's (or with k, a side's `name`/`short_name`) name in the interface language, from `names`/`short_names`. */
+  function nm(p, k) { k = k || 'name'; return (X.lang !== 'en' && (p[k + 's'] || {})[X.lang]) || p[k]; }
 
   /* ---- small helpers ---------------------------------------------------- */
 
@@ -42,8 +46,8 @@
     return node;
   }
 
-  function safeUrl(url) {  /* only our own paths and http(s) links */
-    return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? url : null;
+  function safeUrl(url) {  /* only our own paths (with the page's lang: static/i18n.js) and http(s) links */
+    return typeof url === 'string' && /^(https?:\/\/|\/(?!\/))/i.test(url) ? (X.link ? X.link(url) : url) : null;
   }
 
   function day(iso) {  /* 2024-12-07 -> 7 Dec 2024 (another language: its locale's long date) */
@@ -113,7 +117,7 @@
     var png = byId('share-png');  /* the day's share card, drawn by the server */
     if (png) {
       var p = new URLSearchParams({ date: full.get('date') || '' });
-      if (full.get('include')) p.set('include', full.get('include'));
+      ['include', 'lang'].forEach(function (k) { if (full.get(k)) p.set(k, full.get(k)); });
       png.href = '/preview.png?' + p;
     }
     var toggle = byId('toggle-include');  /* the same view with unreviewed events, or without */
@@ -161,7 +165,7 @@
 
   function valueText(o) {  /* "Saturday 7 December 2024, 5 changes" */
     var n = +o.dataset.changes || 0;
-    return o.label + ', ' + n + ' change' + (n === 1 ? '' : 's');
+    return o.label + T(', ') + TN('{0} change', '{0} changes', n);
   }
 
   function onSlide() {
@@ -240,7 +244,7 @@
   }
 
   function statusLine(p) {
-    var since = day(p.since), holder = names[p.side] || p.side_name, other = T('another side'), gov = T('Government forces');
+    var since = day(p.since), holder = names[p.side] || T(p.side_name), other = T('another side'), gov = T('Government forces');
     if (p.status === 'baseline') return T('Held by {0} at the start ({1})', holder, since);
     if (p.status === 'contested') {
       return T('Contested since {0}: {1} entered', since, names[p.challenger] || p.challenger_name || other) +
@@ -252,15 +256,13 @@
     return T('Held by {0} since {1}', holder, since);
   }
 
-  function plural(n, word) { return n + ' ' + word + (n === 1 ? '' : 's'); }
-
   /* How old the claim is ("Last reported 2 Dec 2024, 6 days earlier"), led by "Last known state." past the threshold. */
   function freshnessLine(p) {
     if (!p.last_report) return null;
     var stale = p.freshness === 'last_known';
     return el('p', { class: stale ? 'fresh stale' : 'fresh mut' }, stale ? el('b', { text: T('Last known state.') + ' ' }) : null,
-      'Last reported ' + day(p.last_report) + (p.status === 'baseline' ? ' (baseline)' : '') + ', ' +
-      (p.age_days ? plural(p.age_days, 'day') + ' earlier' : 'the same day'));
+      T('Last reported {0}', day(p.last_report)) + (p.status === 'baseline' ? ' ' + T('(baseline)') : '') + T(', ') +
+      (p.age_days ? TN('{0} day earlier', '{0} days earlier', p.age_days) : T('the same day')));
   }
 
   function badge() {
@@ -293,10 +295,10 @@
     }
     var original = safeUrl(s.original_url);
     if (original && /^https?:/i.test(original)) {
-      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: 'original ↗' }));
+      li.append(el('a', { href: original, class: 'orig', target: '_blank', rel: 'noopener noreferrer nofollow', text: T('original') + ' ↗' }));
     }
     if (s.event_id) {  /* the event's own page, /events/{id} */
-      li.append(' ', el('a', { href: '/events/' + encodeURIComponent(s.event_id), class: 'evl', target: external ? '_blank' : null, text: T('event') }));
+      li.append(' ', el('a', { href: safeUrl('/events/' + encodeURIComponent(s.event_id)), class: 'evl', target: external ? '_blank' : null, text: T('event') }));
     }
     return li;
   }
@@ -315,17 +317,19 @@
     var dotClass = 'dot ' + p.status + (p.side ? ' c-' + p.side : '') + (p.challenger ? ' x-' + p.challenger : '') +
       (p.freshness === 'last_known' ? ' lk' : '');
     var n = p.corroboration || 0;
+    var counts = [TN('{0} source', '{0} sources', n), TN('{0} outlet', '{0} outlets', p.outlets), TN('{0} language', '{0} languages', p.languages)];
     var trust = p.status === 'baseline' ? T('Source: the baseline reference') : n <= 1 ? T('Single source: not yet corroborated') :
-      plural(n, 'source') + ', ' + plural(p.outlets, 'outlet') + ', ' + plural(p.languages, 'language') + ' agree';
+      T('{0}, {1}, {2} agree', counts[0], counts[1], counts[2]);
     var list = el('ol', { class: 'srcs' });
     if (p.sources === null) loadSources(id, p);
     (p.sources || []).forEach(function (s) { list.append(sourceItem(s, external)); });
     var out = el('div', { class: 'pp' }, title,
       el('p', { class: 'mut', text: facts }),
-      el('p', { class: 'holder', title: p.side_name }, el('i', { class: dotClass }), statusLine(p)),
+      el('p', { class: 'holder', title: full[p.side] || T(p.side_name) }, el('i', { class: dotClass }), statusLine(p)),
       freshnessLine(p), el('p', { class: n <= 1 && p.status !== 'baseline' ? 'trust flag' : 'trust', text: trust }));
     (p.conflicts || []).forEach(function (c) {  /* reports that disagree, beside the derived state */
-      out.append(el('p', { class: 'conflict' }, el('b', { text: 'Reports disagree on ' + day(c.date) + ': ' }), c.text));
+      out.append(el('p', { class: 'conflict' }, el('b', { text: T('Reports disagree on {0}:', day(c.date)) + ' ' }),
+        X.claims ? X.claims(c, names, T, TN) : c.text));  /* the API's text is English; static/i18n.js words it in another language */
     });
     if (p.proposed) out.append(el('p', { class: 'unrev' }, badge(), ' ' + T('rests on an event not yet checked by a person')));
     out.append(list);
@@ -349,8 +353,8 @@
 
   function render(fc) {
     var seen = new Set(), first = markers.size === 0, changed = false;
-    colours = {}; names = {};
-    (fc.sides || []).forEach(function (s) { colours[s.code] = s.colour; names[s.code] = s.short_name || s.name; });
+    colours = {}; names = {}; full = {};
+    (fc.sides || []).forEach(function (s) { colours[s.code] = s.colour; names[s.code] = nm(s, 'short_name') || nm(s); full[s.code] = nm(s); });
     fc.features.forEach(function (f) {
       var p = f.properties;
       seen.add(p.id);
@@ -390,7 +394,7 @@
   function reachable(e, p) {
     e.tabIndex = 0;
     e.setAttribute('role', 'button');
-    e.setAttribute('aria-label', p.name + ': ' + statusLine(p));
+    e.setAttribute('aria-label', nm(p) + ': ' + statusLine(p));
   }
 
   /* Filters (side, type, q): the server lists the matching places, best first, in [data-match];
@@ -645,7 +649,7 @@
     if (!box || !window.L || !form()) return;
     if (map && map.getContainer() === box) { sync(); return; }  /* preserved by hx-preserve */
     map = L.map(box, { zoomSnap: 1, worldCopyJump: true, zoomControl: false, preferCanvas: !!box.dataset.canvas });
-    L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft' }).addTo(map);
+    L.control.zoom({ position: box.clientWidth < 500 ? 'bottomright' : 'topleft', zoomInTitle: T('Zoom in'), zoomOutTitle: T('Zoom out') }).addTo(map);
     addBasemap();
     addTiles();
     addAreasControl();

@@ -126,3 +126,35 @@ def test_front_matter_split_keeps_text_verbatim():
 
 def test_names_keep_aliases_in_order():
     assert parse_names("ar:حلب|en:Halab|en:Haleb") == [("ar", "حلب"), ("en", "Halab"), ("en", "Haleb")]
+
+
+def test_translated_names_of_sides_and_conflict(data_copy):
+    """sides.csv's optional `names`/`short_names` (lang:name|…) and conflict.yaml's `translations`
+    are read into dicts; a file without the optional columns loads; bad values are file:line errors."""
+    ds, errors = read_dataset(data_copy)
+    assert not errors
+    sdf = next(s for s in ds.sides if s["code"] == "sdf")
+    assert sdf["names"] == {"ar": "قوات سوريا الديمقراطية"} and sdf["short_names"] == {"ar": "قسد"}
+    assert ds.conflict["translations"]["ar"]["title"] == "هجوم المعارضة في سوريا"
+
+    path = data_copy / "sides.csv"
+    data = rows(path)
+    write_rows(path, [r[:6] for r in data])  # the format before these columns
+    ds, errors = read_dataset(data_copy)
+    assert not errors and all(s["names"] == {} and s["short_names"] == {} for s in ds.sides)
+
+    write_rows(path, [data[0][:7]] + [r[:7] for r in data[1:]])  # only `names`: fine too
+    assert not read_dataset(data_copy)[1]
+    write_rows(path, [data[0][:6] + ["short_names"]] + [r[:7] for r in data[1:]])  # out of order
+    assert f"{path}:1: header must be code,name,short_name,colour,coalition,description " \
+           "(optionally followed by names,short_names)" in read_dataset(data_copy)[1]
+
+    write_rows(path, data)
+    joined = errors_after_editing(data_copy, "sides.csv", {(2, "short_names"): "arabic-without-a-colon"})
+    assert f"{path}:3: short_names: name 'arabic-without-a-colon' is not of the form lang:name" in joined
+
+    conflict = data_copy / "conflict.yaml"
+    text = conflict.read_text(encoding="utf-8")
+    conflict.write_text(text.replace("  ar:\n    title:", "  ar:\n    subtitle: x\n    title:"), encoding="utf-8")
+    assert any("'translations': 'ar' must be a language code mapping to title, long_title and description" in e
+               for e in read_dataset(data_copy)[1])

@@ -76,7 +76,7 @@ def test_a_failure_inside_the_transaction_rolls_back(fresh_engine, data_copy, mo
     def boom(session, *args, **kwargs):
         raise RuntimeError("disk full")
     monkeypatch.setattr(loader, "rebuild_periods", boom)
-    (data_copy / "sides.csv").open("a", encoding="utf-8").write("zz,Zed,Zed,#000000,foreign,\n")
+    (data_copy / "sides.csv").open("a", encoding="utf-8").write("zz,Zed,Zed,#000000,foreign,,,\n")
     with pytest.raises(RuntimeError):
         load_directory(data_copy, fresh_engine)
     assert dump(fresh_engine) == before

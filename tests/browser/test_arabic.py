@@ -43,7 +43,9 @@ def test_arabic_interface_right_to_left(page, live_server, side_colours, side_co
     popup.wait_for()
     text = popup.inner_text()
     assert "حلب" in text and "Aleppo" in text  # Arabic first, English beside it
-    assert "تحت سيطرة" in text and "Held by" not in text  # "Held by … at the start"
+    assert "تحت سيطرة الحكومة" in text and "Held by" not in text  # "Held by Government at the start": the side's Arabic name
+    assert "آخر تقرير في 26 نوفمبر 2024 (خط الأساس)" in text and "Last reported" not in text  # freshness
+    assert "آخر حالة معروفة." in text and "المصدر: مرجع خط الأساس" in text
     assert popup.evaluate("e => getComputedStyle(e).direction") == "rtl"
     page.locator(".leaflet-popup-close-button").click()
 
@@ -55,6 +57,17 @@ def test_arabic_interface_right_to_left(page, live_server, side_colours, side_co
     assert fill_of(page, "aleppo") in opposition_colours(side_colours, side_coalitions)
     assert page.locator("#when").inner_text() == "الاثنين، 2 ديسمبر 2024"
     page.wait_for_function("() => document.querySelector('#panel .held').dataset.date === '2024-12-02'")
+    # a popup of a reported place: its holder's Arabic name, and how many sources agree, in Arabic plurals
+    page.locator('#map path[data-place="aleppo"]').dispatch_event("click")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert "تحت سيطرة إدارة العمليات العسكرية منذ" in text and "HTS-led" not in text, text
+    assert re.search(r"تتفق .*مصادر|تتفق مصدران", text) and "agree" not in text and "sources" not in text, text
+    own = popup.locator("a.src, a.evl").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert own and all(re.match(r"/(sources|events)/[^?#]+\?lang=ar(#q-.+)?$", u) for u in own), own
+    page.locator(".leaflet-popup-close-button").click()
+    legend = page.locator("#panel .legend").inner_text()
+    assert "إدارة العمليات العسكرية:" in legend and "مُبلَّغ عنها" in legend and "reported" not in legend
     assert "ما تغيّر في 2 ديسمبر 2024" in page.locator("#panel .changes h2").inner_text()
     page.locator(".share summary").click()
     assert "lang=ar" in page.locator("#share-link").input_value()
@@ -83,5 +96,6 @@ def test_english_page_sends_no_arabic(page, live_server):
     page.wait_for_selector("#map[data-date]")
     assert page.evaluate("document.documentElement.dir") == ""
     assert not any("rtl.css" in u for u in requests)
+    assert not any("/strings/" in u or "i18n" in u for u in requests)
     assert page.locator("#map").get_attribute("data-i18n") is None
     assert page.locator("#when").inner_text().endswith("December 2024")
