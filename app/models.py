@@ -127,7 +127,8 @@ class EventBase(SQLModel):
 
 class Event(EventBase, table=True):
     __table_args__ = (Index("ix_event_date_id", "date", "id"),  # keyset pagination (date, id)
-                      Index("ix_event_status_date", "status", "date", "id"))  # per-day counts
+                      Index("ix_event_status_date", "status", "date", "id"),  # per-day counts
+                      Index("ix_event_place_date", "place_id", "date"))  # a place's claims in a range
 
     quote_start: int
     quote_end: int

@@ -170,6 +170,31 @@ def test_hot_queries_use_their_index(scale, name):
         assert "TEMP B-TREE" not in plan, plan  # the page is read in index order, not sorted
 
 
+def test_the_claims_of_a_days_places_are_read_by_place_and_date_range(scale):
+    """A cold day's disagreements: each place's claims since its period began, up to the day, are
+    read by the (place_id, date) range of ix_event_place_date (migration 0006), not every event of
+    the place. This is the statement queries.control_collection runs (recorded as it runs)."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "JOIN controlperiod ON controlperiod.place_id = event.place_id" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(scale["engine"], "before_cursor_execute", record)
+    try:
+        with Session(scale["engine"]) as s:
+            queries.control_collection(s, date(2030, 6, 1), stale_after_days=3)
+    finally:
+        event.remove(scale["engine"], "before_cursor_execute", record)
+    assert seen
+    con = sqlite3.connect(scale["engine"].url.database)
+    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
+    con.close()
+    assert "SEARCH event USING INDEX ix_event_place_date (place_id=? AND date>? AND date<?)" in plan, plan
+
+
 def test_compact_periods_let_a_client_compute_any_day(scale_client):
     places = scale_client.get("/api/places.json")
     assert places.status_code == 200 and places.headers["etag"]
