@@ -80,6 +80,54 @@
     out.dataset.date = date;
   }
 
+  /* The markers' canvas, drawn with sprites. Leaflet's canvas renderer draws each circle as a path
+     (arc, fill, then a stroke, often dashed); with 5,000 overlapping markers a step's repaint is
+     then mostly a software rasterizer stroking dashed rings. Here each distinct look (radius, fill,
+     outline, its width, opacity and dashes) is drawn once into a small bitmap, with Leaflet's own
+     fill and stroke, and every marker of that look is a copy of it (drawImage, on whole pixels as
+     Leaflet's circles are): the same marks, far less work per frame. Clicks, popups and tooltips are
+     Leaflet's own (found by geometry, not by pixels). The map's markers use it when #map has
+     data-canvas; the areas' pane keeps its own renderer. */
+  var Sprites = window.L && L.Canvas.extend({
+    _updateStyle: function (layer) {  /* a new look: find its sprite on the next draw */
+      layer._sprite = null;
+      L.Canvas.prototype._updateStyle.call(this, layer);
+    },
+    _updateCircle: function (layer) {
+      if (!this._drawing || layer._empty()) return;
+      var r = Math.max(Math.round(layer._radius), 1), p = layer._point, s = layer._sprite;
+      if ((Math.max(Math.round(layer._radiusY), 1) || r) !== r) return L.Canvas.prototype._updateCircle.call(this, layer);
+      if (!s || s.r !== r) {
+        var o = layer.options, key = [r, o.fill, o.fillColor, o.fillOpacity, o.stroke, o.weight, o.color, o.opacity,
+          o.dashArray, o.lineCap, o.lineJoin].join('|');
+        s = layer._sprite = (this._sprites = this._sprites || {})[key] || (this._sprites[key] = sprite(this, layer, r));
+      }
+      this._ctx.globalAlpha = 1;
+      this._ctx.drawImage(s.img, p.x - s.half, p.y - s.half, 2 * s.half, 2 * s.half);
+    },
+  });
+
+  function sprite(renderer, layer, r) {
+    var o = layer.options, half = Math.ceil(r + (o.stroke ? o.weight / 2 : 0) + 1), m = L.Browser.retina ? 2 : 1;
+    var size = 2 * half * m, off = typeof OffscreenCanvas === 'function';
+    var canvas = off ? new OffscreenCanvas(size, size) : document.createElement('canvas');
+    canvas.width = canvas.height = size;
+    var ctx = canvas.getContext('2d');
+    ctx.scale(m, m);
+    ctx.beginPath();
+    ctx.arc(half, half, r, 0, Math.PI * 2, false);
+    renderer._fillStroke(ctx, layer);
+    return { img: off ? canvas.transferToImageBitmap() : canvas, half: half, r: r };
+  }
+
+  if (Sprites) {
+    L.Map.addInitHook(function () {
+      if (this.getContainer().dataset.canvas && !this.options.renderer) {
+        this.options.renderer = window.tidemarkLarge.renderer = new Sprites();  /* (kept for tests and tools) */
+      }
+    });
+  }
+
   window.tidemarkLarge = {
     day: function (include, date) { return data(include).then(function (c) { return day(c, date); }); },
     reset: function () { compact = null; },

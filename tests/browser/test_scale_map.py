@@ -93,3 +93,44 @@ def test_the_browsers_days_are_the_geojsons(page, scale_server):
             seen["corroborated"] += p["corroboration"] > 1
     assert seen["last_known"] and seen["contested"] and seen["corroborated"]
     assert page.locator("#map path.leaflet-interactive").count() == 0  # still one canvas
+
+
+def test_the_sprite_canvas_draws_the_marks_leaflets_circles_draw(page, scale_server):
+    """Above 1,000 places the markers are copies of one small bitmap per look (static/tidemark-large.js):
+    the canvas they make is, pixel for pixel within a small tolerance, the one Leaflet's own circles
+    (arc, fill, dashed stroke) make; there are far fewer looks than markers; a click on a marker still
+    opens its popup (hit-testing is Leaflet's geometry)."""
+    page.goto(scale_server + "/?date=2030-09-01")
+    page.wait_for_selector('#map[data-date="2030-09-01"]', timeout=30000)
+    out = page.evaluate("""() => {
+      const r = tidemarkLarge.renderer, c = r._container, ctx = r._ctx;
+      const grab = () => { r._redrawBounds = null; r._redraw(); return ctx.getImageData(0, 0, c.width, c.height).data; };
+      const sprites = grab(), looks = Object.keys(r._sprites).length;
+      r._updateCircle = L.Canvas.prototype._updateCircle;  // Leaflet's own circles
+      const circles = grab();
+      delete r._updateCircle;
+      grab();
+      let drawn = 0, differ = 0;
+      for (let i = 0; i < circles.length; i += 4) {
+        if (circles[i + 3] || sprites[i + 3]) drawn++;
+        let d = 0;
+        for (let k = 0; k < 4; k++) d = Math.max(d, Math.abs(circles[i + k] - sprites[i + k]));
+        if (d > 24) differ++;
+      }
+      return { looks, drawn, differ, markers: Object.keys(r._layers).length };
+    }""")
+    assert out["markers"] == 1200 and 2 <= out["looks"] <= 300, out
+    assert out["drawn"] > 5000, out  # the markers cover many pixels
+    assert out["differ"] <= out["drawn"] // 100, out  # and look as Leaflet draws them
+    # a click on the canvas at a marker opens that marker's popup (found by geometry, not by pixels)
+    point = page.evaluate("""() => {
+      const r = tidemarkLarge.renderer, map = r._map, box = map.getContainer().getBoundingClientRect();
+      let best = null;
+      for (let o = r._drawLast; o && !best; o = o.prev) {  // the topmost marker inside the view
+        const p = map.latLngToContainerPoint(o.layer.getLatLng());
+        if (p.x > 60 && p.y > 60 && p.x < box.width - 60 && p.y < box.height - 60) best = p;
+      }
+      return { x: box.left + best.x, y: box.top + best.y };
+    }""")
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector(".leaflet-popup-content h3", timeout=30000)
