@@ -22,7 +22,7 @@
         if (!geo) return;
         L.geoJSON(geo, { pane: 'basemap', interactive: false, style: function (f) {
           var kind = String(f.properties && f.properties.kind);
-          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+          return { className: 'bm bm-' + kind, fill: kind === 'land' || kind === 'lake', stroke: kind !== 'land' };
         } }).addTo(map);
         box.classList.add('has-basemap');
       }).catch(function () {});

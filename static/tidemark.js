@@ -612,7 +612,7 @@
     return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
   }
 
-  /* The offline basemap (Natural Earth land, coasts, borders) under everything; needs no internet. */
+  /* The offline basemap (Natural Earth land, water, boundaries) under everything; needs no internet. */
   function addBasemap() {
     var url = box.dataset.basemap;
     if (!url || !window.fetch) return;
@@ -623,7 +623,7 @@
         pane: 'basemap', interactive: false,
         style: function (f) {
           var kind = String(f.properties && f.properties.kind);
-          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+          return { className: 'bm bm-' + kind, fill: kind === 'land' || kind === 'lake', stroke: kind !== 'land' };
         },
       }).addTo(map);
       map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));
