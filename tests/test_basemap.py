@@ -151,3 +151,14 @@ def test_basemap_without_the_rivers_and_provinces_packages_keeps_the_rest(tmp_pa
     body = basemap.basemap_bytes(_bundled_box(), rivers=tmp_path / "none.json", admin1=tmp_path / "none.json")
     assert [f["properties"]["kind"] for f in json.loads(body)["features"]] == ["land", "coast", "border"]
     assert basemap.basemap_bytes(_bundled_box(), source=tmp_path / "none.json") is None
+
+
+def test_features_in_reads_a_feature_a_line_or_the_whole_file_alike(tmp_path):
+    inside, outside = _unit("AAA", 0, 0, 1, 1), _unit("BBB", 50, 50, 51, 51)
+    lines = tmp_path / "lines.json"
+    lines.write_text('{"type":"FeatureCollection", "features": [\n'
+                     + ",\n".join(json.dumps(f) for f in (inside, outside)) + "\n]}\n")
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps({"type": "FeatureCollection", "features": [outside, inside]}, indent=1))
+    box = (-1, -1, 2, 2)
+    assert basemap.features_in(lines, box) == basemap.features_in(whole, box) == [inside]
