@@ -426,3 +426,13 @@ def box_of_places(session) -> BBox | None:
     row = session.execute(select(func.min(Place.lat), func.max(Place.lat),
                                  func.min(Place.lon), func.max(Place.lon))).one()
     return None if row[0] is None else region_box([row[0], row[1]], [row[2], row[3]])
+
+
+def warm(engine) -> bool:
+    """Cut the basemap of the loaded places now (into `cache_dir()`), so a server's first page
+    needn't; False when world-atlas is not installed."""
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        box = box_of_places(session)
+    return box is None or basemap_bytes(box) is not None

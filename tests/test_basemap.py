@@ -162,3 +162,21 @@ def test_features_in_reads_a_feature_a_line_or_the_whole_file_alike(tmp_path):
     whole.write_text(json.dumps({"type": "FeatureCollection", "features": [outside, inside]}, indent=1))
     box = (-1, -1, 2, 2)
     assert basemap.features_in(lines, box) == basemap.features_in(whole, box) == [inside]
+
+
+def test_warm_cuts_the_loaded_places_basemap_into_the_cache(tmp_path, monkeypatch):
+    """`tidemark load`, the container's start and the browser tests' databases cut it ahead."""
+    from app.db import engine_for
+    from app.loader import load_directory, migrate
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    basemap._cached.cache_clear()
+    engine = engine_for(f"sqlite:///{tmp_path / 't.db'}")
+    migrate(engine)
+    assert basemap.warm(engine)  # no places yet: nothing to cut, nothing missing
+    assert not (tmp_path / "cache" / "tidemark").exists()
+    load_directory(basemap.ROOT / "data", engine)
+    assert basemap.warm(engine)
+    engine.dispose()
+    cut = list((tmp_path / "cache" / "tidemark").glob("basemap-*.json"))
+    assert len(cut) == 1 and cut[0].read_bytes() == basemap.basemap_bytes(_bundled_box())
