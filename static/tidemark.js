@@ -622,8 +622,8 @@
       L.geoJSON(geo, {
         pane: 'basemap', interactive: false,
         style: function (f) {
-          var kind = String(f.properties && f.properties.kind);
-          return { className: 'bm bm-' + kind, fill: kind === 'land' || kind === 'lake', stroke: kind !== 'land' };
+          var p = f.properties || {}, kind = String(p.kind);  // p.style: the layer's look, from the server
+          return L.extend({ className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' }, p.style);
         },
       }).addTo(map);
       map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));

@@ -108,6 +108,9 @@ def test_bundled_region_has_land_water_and_boundaries_and_stays_small(bundled):
     box, body, geo = bundled
     kinds = [f["properties"]["kind"] for f in geo["features"]]
     assert kinds == ["land", "lake", "river", "admin1", "coast", "border"]  # the drawing order
+    # the added layers carry their look (Leaflet path options): the page's CSS needn't grow
+    styles = {f["properties"]["kind"]: f["properties"].get("style") for f in geo["features"]}
+    assert styles["river"]["color"] == "#6a9ec4" and styles["lake"]["fill"] is True and styles["admin1"]["dashArray"]
     geometry = {f["properties"]["kind"]: f["geometry"] for f in geo["features"]}
     for kind in ("coast", "border", "river", "admin1"):
         points = [p for line in geometry[kind]["coordinates"] for p in line]
