@@ -10,6 +10,7 @@ from starlette.datastructures import QueryParams
 
 from .config import ROOT, Settings, get_settings
 from .httpcache import ReadApiCaching
+from .pagecache import PageCache
 from .security import SecurityHeaders
 
 MAX_PARAM_LENGTH = 1000
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ReadApiCaching, database_url=settings.database_url, app_version=app.version)
     # a day's GeoJSON shrinks ~7x; level 6 compresses it ~3x faster than the default 9, ~2% larger
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(PageCache, settings=settings)  # / and /embed as sent, per data version
     app.add_middleware(SecurityHeaders, settings=settings)
     app.add_middleware(HeadAsGet)
     app.add_exception_handler(RequestValidationError, validation_error)
