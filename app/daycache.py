@@ -24,6 +24,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,7 @@ class Cached:
         return gzip.decompress(self.path.read_bytes())
 
 
+@lru_cache(maxsize=64)
 def cache_root(database_url: str, cache_dir: str | os.PathLike | None = None) -> Path:
     base = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "tidemark-cache"
     return base / hashlib.sha1(database_url.encode()).hexdigest()[:12]
