@@ -16,6 +16,7 @@ are added to a replayed answer as to any other, and HEAD (HeadAsGet) is a GET wi
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from functools import lru_cache
@@ -66,6 +67,7 @@ class PageCache:
         self.version = None
         self.static = _StaticStamp()
         self.hits = self.misses = 0
+        self.inflight: dict[tuple, asyncio.Event] = {}  # keys being rendered now
 
     def key(self, scope, version: str) -> tuple:
         headers = {}
@@ -100,6 +102,9 @@ class PageCache:
             self.clear()
             self.version = version
         key = self.key(scope, version)
+        rendering = self.inflight.get(key)
+        if rendering is not None:  # the same page is being rendered: wait for it, not render it again
+            await rendering.wait()
         entry = self.entries.get(key)
         if entry is not None:
             self.entries.move_to_end(key)
@@ -110,6 +115,17 @@ class PageCache:
                 await send(dict(message))
             return
         self.misses += 1
+        if rendering is None:
+            done = self.inflight[key] = asyncio.Event()
+            try:
+                await self._render(scope, receive, send, key, version)
+            finally:
+                del self.inflight[key]
+                done.set()
+        else:  # that render was not kept (an error): render this one itself
+            await self._render(scope, receive, send, key, version)
+
+    async def _render(self, scope, receive, send, key: tuple, version: str) -> None:
         sent: list[dict] = []
         keep = True
 

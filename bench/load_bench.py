@@ -77,9 +77,14 @@ def parse(output: str) -> dict:
     total = int(re.search(r"(\d+) requests in", output).group(1))
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = sum(int(x) for x in socket.groups()) if socket else 0
+    timeouts = int(socket.group(4)) if socket else 0
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors += int(non2xx.group(1)) if non2xx else 0
-    return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "errors": errors}
+    bad = int(non2xx.group(1)) if non2xx else 0
+    errors += bad
+    kinds = [f"{timeouts} timeouts" if timeouts else "", f"{bad} non-2xx/3xx" if bad else "",
+             f"{errors - timeouts - bad} socket" if errors - timeouts - bad else ""]
+    detail = f" ({', '.join(k for k in kinds if k)})" if errors else ""
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": total, "errors": errors, "detail": detail}
 
 
 def server_cpu_seconds(pid: int) -> float:
@@ -205,7 +210,7 @@ def main() -> None:
                 cpu = server_cpu_seconds(srv.pid) - cpu
                 per_cpu = f"{r['requests'] / cpu:,.0f}" if cpu > 0 else "–"
                 print(f"| {name} | {label} | {connections} | {r['rps']:,.0f} | {r['p50']:.1f} ms | "
-                      f"{r['p99']:.1f} ms | {r['errors']} of {r['requests']:,} | {per_cpu} | {load} |", flush=True)
+                      f"{r['p99']:.1f} ms | {r['errors']} of {r['requests']:,}{r['detail']} | {per_cpu} | {load} |", flush=True)
         print(f"\nload average after the run (other processes share the CPUs): {loadavg()}")
     finally:
         for server in servers:

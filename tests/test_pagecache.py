@@ -137,3 +137,47 @@ def test_memory_is_bounded(tmp_path):
     for i in range(20):
         c.get(f"/?n={i}")
     assert small.size <= 8 * 1600 and 0 < len(small.entries) < 20
+
+
+def test_concurrent_requests_for_one_page_render_it_once(tmp_path):
+    """A burst of requests for a page not kept yet waits for the one render (no stampede); if that
+    render is not kept (an error), each waiting request renders for itself."""
+    import asyncio
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    from app.db import engine_for
+    migrate(engine_for(url))
+    renders = []
+
+    async def app(scope, receive, send):
+        renders.append(1)
+        await asyncio.sleep(0.05)
+        status = 500 if scope["query_string"] == b"fail" and len(renders) == 1 else 200
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": b"page " + scope["query_string"]})
+
+    cache = PageCache(app, Settings(database_url=url))
+
+    async def get(query: bytes):
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query, "headers": [],
+                 "scheme": "http", "server": ("testserver", 80), "root_path": ""}
+        out = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            out.append(message)
+
+        await cache(scope, receive, send)
+        return out[0]["status"], out[1]["body"]
+
+    async def burst(query: bytes, n: int):
+        return await asyncio.gather(*(get(query) for _ in range(n)))
+
+    assert asyncio.run(burst(b"a", 8)) == [(200, b"page a")] * 8
+    assert len(renders) == 1 and cache.misses == 1 and cache.hits == 7 and not cache.inflight
+    renders.clear()
+    results = asyncio.run(burst(b"fail", 4))
+    assert sorted(results) == [(200, b"page fail")] * 3 + [(500, b"page fail")]
+    assert len(renders) == 4 and not cache.inflight
