@@ -143,6 +143,7 @@ def test_concurrent_requests_for_one_page_render_it_once(tmp_path):
     """A burst of requests for a page not kept yet waits for the one render (no stampede); if that
     render is not kept (an error), each waiting request renders for itself."""
     import asyncio
+    import concurrent.futures
 
     url = f"sqlite:///{tmp_path / 'x.db'}"
     from app.db import engine_for
@@ -172,12 +173,16 @@ def test_concurrent_requests_for_one_page_render_it_once(tmp_path):
         await cache(scope, receive, send)
         return out[0]["status"], out[1]["body"]
 
-    async def burst(query: bytes, n: int):
-        return await asyncio.gather(*(get(query) for _ in range(n)))
+    def burst(query: bytes, n: int):
+        async def all_at_once():
+            return await asyncio.gather(*(get(query) for _ in range(n)))
+        # a thread of its own: the test session's thread may already run an event loop (Playwright)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, all_at_once()).result()
 
-    assert asyncio.run(burst(b"a", 8)) == [(200, b"page a")] * 8
+    assert burst(b"a", 8) == [(200, b"page a")] * 8
     assert len(renders) == 1 and cache.misses == 1 and cache.hits == 7 and not cache.inflight
     renders.clear()
-    results = asyncio.run(burst(b"fail", 4))
+    results = burst(b"fail", 4)
     assert sorted(results) == [(200, b"page fail")] * 3 + [(500, b"page fail")]
     assert len(renders) == 4 and not cache.inflight
