@@ -17,7 +17,7 @@ Builds a temporary SQLite database with the real migrations and loader from data
 
 `--low N` runs the three cached-date scenarios once more at N connections. `--compare REV`
 also serves git revision REV (e.g. `main`, exported with `git archive` into a temp dir, run
-with this .venv) on its own port and database copy, and runs every scenario against it just
+with this .venv) on its own port, with a database its own `tidemark load` built from its data/, and runs every scenario against it just
 before the current tree's, so both are measured in one run under the same load; the
 1-minute load average is printed before each scenario (other processes share the CPUs).
 
@@ -167,8 +167,11 @@ def main() -> None:
         runs = []  # (label, server, base)
         if args.compare:
             code = export_revision(args.compare, tmp / "compare")
-            shutil.copy(tmp / "tidemark.db", tmp / "compare.db")
-            server, base = start_server(code, f"sqlite:///{tmp / 'compare.db'}", tmp / "cache-compare", args.workers)
+            compare_url = f"sqlite:///{tmp / 'compare.db'}"  # built by that revision's own migrations and loader
+            subprocess.run([str(ROOT / ".venv/bin/tidemark"), "load", str(code / "data")], cwd=code, check=True,
+                           stdout=subprocess.DEVNULL,
+                           env={**os.environ, "DATABASE_URL": compare_url, "PYTHONPATH": str(code)})
+            server, base = start_server(code, compare_url, tmp / "cache-compare", args.workers)
             servers.append(server)
             runs.append((args.compare, server, base))
         server, base = start_server(ROOT, url, tmp / "cache", args.workers)
