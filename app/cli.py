@@ -60,13 +60,9 @@ def load(data_dir: Path = typer.Argument(Path("data"), help="the data directory 
 
 def _warm_basemap(engine) -> None:
     """Cut the offline basemap for the loaded places now, so the server's first page needn't."""
-    from sqlmodel import Session
-
     from . import basemap
 
-    with Session(engine) as session:
-        box = basemap.box_of_places(session)
-    if box is not None and basemap.basemap_bytes(box) is None:
+    if not basemap.warm(engine):
         typer.echo("offline basemap not installed (npm ci): the map will show tiles only", err=True)
 
 

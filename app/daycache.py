@@ -24,6 +24,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,7 @@ class Cached:
         return gzip.decompress(self.path.read_bytes())
 
 
+@lru_cache(maxsize=64)
 def cache_root(database_url: str, cache_dir: str | os.PathLike | None = None) -> Path:
     base = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "tidemark-cache"
     return base / hashlib.sha1(database_url.encode()).hexdigest()[:12]
@@ -114,16 +116,26 @@ def _prune(root: Path, keep: str) -> None:
         pass
 
 
+def _location(root: Path, version: str, layer: str, day: date | str) -> tuple[str, Path, str]:
+    name = day.isoformat() if isinstance(day, date) else day
+    safe_version = "".join(c for c in version if c.isalnum() or c in "-_")[:64] or "none"
+    etag = f'W/"{safe_version}-{layer}-{name}"'  # weak: sent gzipped or inflated
+    return safe_version, root / safe_version / layer / f"{name}.geojson.gz", etag
+
+
+def lookup(root: Path, version: str, layer: str, day: date | str) -> Cached | None:
+    """The cached day if it is built already (one stat, no query, nothing written)."""
+    _, path, etag = _location(root, version, layer, day)
+    return Cached(path, etag) if path.is_file() else None
+
+
 def get_or_build(root: Path, version: str, layer: str, day: date | str,
                  build: Callable[[], dict]) -> Cached:
     """The cached day (or named body, e.g. "periods"), built and written atomically on first use."""
-    name = day.isoformat() if isinstance(day, date) else day
-    safe_version = "".join(c for c in version if c.isalnum() or c in "-_")[:64] or "none"
-    folder = root / safe_version / layer
-    path = folder / f"{name}.geojson.gz"
-    etag = f'W/"{safe_version}-{layer}-{name}"'  # weak: sent gzipped or inflated
+    safe_version, path, etag = _location(root, version, layer, day)
     if path.is_file():
         return Cached(path, etag)
+    folder = path.parent
     if not (root / safe_version).is_dir():
         _prune(root, keep=safe_version)
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,6 +193,16 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
 _MEMO: OrderedDict = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 MEMO_SIZE = 2048  # small values: per-day summaries (~2 KB), timelines (~30 KB)
+
+
+MISSING = object()
+
+
+def memo_peek(url: str, version: str, key: tuple):
+    """The memo's value for `key` at data version `version` of the database at `url` (its
+    `str(engine.url)`), or MISSING: for a request that has read the version without a session."""
+    with _MEMO_LOCK:
+        return _MEMO.get((url, version, key), MISSING)
 
 
 def memo(session, key: tuple, build: Callable[[], object]):

@@ -20,6 +20,8 @@ WIDTH, HEIGHT = 1200, 630
 PANEL = 330  # the legend's column on the right
 HEADER = 78
 SEA, LAND, COAST, BORDER = "#d6e4ec", "#f3f0e8", "#7f9fb3", "#9d8f9b"
+RIVER, ADMIN1 = "#6a9ec4", "#cfc6cd"
+LINES = {"coast": (COAST, 1), "border": (BORDER, 2), "river": (RIVER, 2), "admin1": (ADMIN1, 1)}
 INK, MUTED, FAINT = "#15191d", "#4d5761", "#9aa3ab"
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF")
 
@@ -75,12 +77,13 @@ def _radius(props: dict) -> float:
 def _draw_basemap(draw: ImageDraw.ImageDraw, geo: dict | None, frame: Frame) -> None:
     for feature in (geo or {}).get("features", []):
         kind, geometry = feature["properties"].get("kind"), feature["geometry"]
-        if kind == "land":
+        if kind in ("land", "lake"):
             for polygon in geometry["coordinates"]:
                 for i, ring in enumerate(polygon):
-                    draw.polygon([frame(x, y) for x, y in ring], fill=LAND if i == 0 else SEA)
-        else:
-            colour, width = (COAST, 1) if kind == "coast" else (BORDER, 2)
+                    fill = (LAND if i == 0 else SEA) if kind == "land" else (SEA if i == 0 else LAND)
+                    draw.polygon([frame(x, y) for x, y in ring], fill=fill, outline=COAST if kind == "lake" else None)
+        elif kind in LINES and geometry.get("type") == "MultiLineString":
+            colour, width = LINES[kind]
             for line in geometry["coordinates"]:
                 draw.line([frame(x, y) for x, y in line], fill=colour, width=width)
 

@@ -7,10 +7,6 @@ handle on our window.
 """
 from urllib.parse import urlsplit
 
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
-
 from .config import Settings
 
 CDN_ORIGINS = ("https://unpkg.com",)
@@ -62,20 +58,51 @@ def content_security_policy(settings: Settings, path: str) -> str:
     ])
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    def __init__(self, app, settings: Settings):
-        super().__init__(app)
-        self.settings = settings
+def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every response on `path` carries (unless its handler set them itself)."""
+    path = path.rstrip("/") or "/"
+    headers = [("Content-Security-Policy", content_security_policy(settings, path))]
+    if path not in EMBED_PATHS:
+        headers += [("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin")]
+    headers += [("Permissions-Policy", PERMISSIONS_POLICY), ("X-Content-Type-Options", "nosniff"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin")]
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
 
-    async def dispatch(self, request: Request, call_next) -> Response:
-        response = await call_next(request)
-        path = request.url.path.rstrip("/") or "/"
-        response.headers.setdefault("Content-Security-Policy",
-                                    content_security_policy(self.settings, path))
-        if path not in EMBED_PATHS:
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        return response
+
+class SecurityHeaders:
+    """Adds `security_headers` to every HTTP response, each only where the response lacks it.
+
+    A pure ASGI middleware: it rewrites the start message as it passes, with no task, stream or
+    Request object per request (Starlette's BaseHTTPMiddleware costs all three). The headers of
+    an ordinary path are built once per setting; only the named paths (/embed, /redoc) differ.
+    """
+
+    def __init__(self, app, settings: Settings):
+        self.app = app
+        self.settings = settings
+        self._built: dict[tuple, list[tuple[bytes, bytes]]] = {}
+
+    def headers_for(self, path: str) -> list[tuple[bytes, bytes]]:
+        path = path.rstrip("/") or "/"
+        special = path if path in EMBED_PATHS or path in REDOC_PATHS else "/"
+        s = self.settings
+        key = (special, s.assets, s.tile_url)
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = security_headers(s, special)
+        return built
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        extra = self.headers_for(scope["path"])
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

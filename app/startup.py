@@ -9,7 +9,8 @@
    `always`: on every start (the loader keeps unreviewed events; reviewed ones are in
    DATA_DIR, where `tidemark review` wrote them); `never`: serve the database as it is.
    A failed load leaves the database as it was and stops the start with exit code 1.
-4. Serve on HOST:PORT, as `tidemark serve` does.
+4. The offline basemap of the loaded places is cut, once per volume (kept in ~/.cache/tidemark).
+5. Serve on HOST:PORT, as `tidemark serve` does.
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def current_revision(engine) -> str | None:
 
 
 def prepare(mode: str | None = None) -> None:
-    """Steps 1-3 of the module's docstring."""
+    """Steps 1-4 of the module's docstring."""
     from .db import get_engine
     from .loader import LoadError, load_directory, migrate
 
@@ -116,6 +117,10 @@ def prepare(mode: str | None = None) -> None:
     else:
         say(f"kept the database ({held.get('accepted', 0)} reviewed events, "
             f"{held.get('proposed', 0)} unreviewed; LOAD_ON_START={mode})")
+    from . import basemap
+
+    if not basemap.warm(engine):  # cut once per volume (it is kept in ~/.cache/tidemark)
+        say("offline basemap not installed: the map will show TILE_URL's tiles only")
 
 
 def main() -> None:

@@ -29,8 +29,8 @@
       fetch(box.dataset.basemap).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
         if (!geo) return;
         L.geoJSON(geo, { pane: 'basemap', interactive: false, style: function (f) {
-          var kind = String(f.properties && f.properties.kind);
-          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+          var p = f.properties || {}, kind = String(p.kind);  // p.style: the layer's look, from the server
+          return L.extend({ className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' }, p.style);
         } }).addTo(map);
         box.classList.add('has-basemap');
       }).catch(function () {});

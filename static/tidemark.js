@@ -580,7 +580,7 @@
     return url ? '<a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + text + '</a>' : text;
   }
 
-  /* The offline basemap (Natural Earth land, coasts, borders) under everything; needs no internet. */
+  /* The offline basemap (Natural Earth land, water, boundaries) under everything; needs no internet. */
   function addBasemap() {
     var url = box.dataset.basemap;
     if (!url || !window.fetch) return;
@@ -590,8 +590,8 @@
       L.geoJSON(geo, {
         pane: 'basemap', interactive: false,
         style: function (f) {
-          var kind = String(f.properties && f.properties.kind);
-          return { className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' };
+          var p = f.properties || {}, kind = String(p.kind);  // p.style: the layer's look, from the server
+          return L.extend({ className: 'bm bm-' + kind, fill: kind === 'land', stroke: kind !== 'land' }, p.style);
         },
       }).addTo(map);
       map.attributionControl.addAttribution(escapeHtml(box.dataset.basemapAttribution || ''));

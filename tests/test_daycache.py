@@ -61,3 +61,54 @@ def test_new_data_gets_a_new_etag_and_body(fresh_engine, tmp_path, data_copy):
     # the old version's folder is gone once the new one is served
     versions = [p for p in (tmp_path / "cache").rglob("*") if p.is_dir() and p.parent.parent == tmp_path / "cache"]
     assert len(versions) == 1
+
+
+def test_a_built_day_is_answered_without_a_session_and_rebuilt_when_its_file_is_gone(fresh_engine, tmp_path,
+                                                                                      monkeypatch):
+    """A day built already is served on the event loop from the version, the range and the file
+    (no session opened); a missing file, or one pruned between the look-up and the read, is rebuilt."""
+    import shutil
+
+    from app import api, daycache
+
+    load_directory(ROOT / "data", fresh_engine)
+    client = _client(fresh_engine, tmp_path)
+    url = "/api/control.geojson?date=2024-12-05"
+    first = client.get(url)
+    assert first.status_code == 200
+    opened = []
+    real_session = api._session
+    monkeypatch.setattr(api, "_session", lambda request: opened.append(1) or real_session(request))
+    again = client.get(url)
+    assert again.status_code == 200 and again.content == first.content and opened == []
+    assert client.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304 and opened == []
+    # out of range and malformed dates are still 422 on the fast path
+    assert client.get("/api/control.geojson?date=2025-06-01").status_code == 422 and opened == []
+    assert client.get("/api/control.geojson?date=2024-13-01").status_code == 422
+
+    shutil.rmtree(tmp_path / "cache")  # e.g. a new version's first request pruned this one
+    rebuilt = client.get(url)
+    assert rebuilt.status_code == 200 and rebuilt.json() == first.json() and len(opened) == 1
+
+    real_read = daycache.Cached.gzip_bytes
+    calls = []
+
+    def vanishes_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            shutil.rmtree(tmp_path / "cache")  # pruned between the look-up and the read
+        return real_read(self)
+
+    monkeypatch.setattr(daycache.Cached, "gzip_bytes", vanishes_once)
+    raced = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert raced.status_code == 200 and raced.json() == first.json() and len(calls) == 2
+
+
+def test_healthz_names_the_conflict_and_follows_a_load(fresh_engine, tmp_path):
+    from app.loader import migrate
+
+    migrate(fresh_engine)
+    client = _client(fresh_engine, tmp_path)
+    assert client.get("/healthz").json() == {"status": "ok", "conflict": None}
+    load_directory(ROOT / "data", fresh_engine)
+    assert client.get("/healthz").json()["conflict"] not in (None, "")

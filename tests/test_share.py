@@ -108,3 +108,30 @@ def test_share_box_downloads_the_days_card(client):
     assert urlsplit(href).path == "/preview.png" and parse_qs(urlsplit(href).query) == {"date": ["2024-12-05"]}
     r = client.get(href.replace("http://testserver", ""))
     assert r.status_code == 200 and _png(r.content).size == (1200, 630)
+
+
+def test_card_basemap_draws_lakes_as_water_and_rivers_and_provinces_as_lines():
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (100, 100), preview.SEA)
+    frame = preview.Frame((0, 0, 10, 10), (0, 0, 100, 100))
+    geo = {"features": [
+        {"properties": {"kind": "land"}, "geometry": {"type": "MultiPolygon", "coordinates": [
+            [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]]]}},
+        {"properties": {"kind": "lake"}, "geometry": {"type": "MultiPolygon", "coordinates": [
+            [[[1, 1], [4, 1], [4, 4], [1, 4], [1, 1]]]]}},
+        {"properties": {"kind": "river"}, "geometry": {"type": "MultiLineString", "coordinates": [
+            [[6, 1], [6, 9]]]}},
+        {"properties": {"kind": "admin1"}, "geometry": {"type": "MultiLineString", "coordinates": [
+            [[1, 8], [4, 8]]]}},
+    ]}
+    preview._draw_basemap(ImageDraw.Draw(image), geo, frame)
+    assert _hex(image.getpixel(tuple(round(v) for v in frame(2.5, 2.5)))) == preview.SEA  # lake
+    assert _hex(image.getpixel(tuple(round(v) for v in frame(8, 5)))) == preview.LAND
+
+    def near(lon, lat):  # the pixels within one of the point (lines are 1-2 px wide)
+        x, y = (round(v) for v in frame(lon, lat))
+        return {_hex(image.getpixel((x + dx, y + dy))) for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+
+    assert preview.RIVER in near(6, 5) and preview.ADMIN1 in near(2.5, 8)
+    assert preview.RIVER not in near(8, 5)

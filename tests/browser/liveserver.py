@@ -41,6 +41,8 @@ def build_database(path: Path, data_dir: Path = ROOT / "data") -> str:
     engine = engine_for(url)
     migrate(engine)
     load_directory(data_dir, engine)
+    from app import basemap
+    basemap.warm(engine)  # as `tidemark load` does: the server's first page needn't cut the basemap
     engine.dispose()
     return url
 

