@@ -459,17 +459,23 @@ def cross_validate(arts: list[Article], emb: dict, cv: str, enc_name: str, frac:
                     pred = decode(s, a, pr, th[s]) if s != "stacked" or supported(enc_name, a.lang) else set(a.rules)
                     result[s][a.lang].add(pred, a.gold)
                     result[s]["all"].add(pred, a.gold)
-                for claim, conf in a.rule_conf.items():
-                    ps = [pr[id(p)].get(claim[1], 0.0) for p in a.pairs if p.place == claim[0] and id(p) in pr]
-                    ok = any(_matches(claim, g) for g in a.gold)
-                    ranking["stacked" if stacked else "model"].append((ok, max(ps) if ps else None))
-                    if not stacked:
-                        ranking["rules"].append((ok, conf))
+                rank_claims(ranking, a, pr, stacked)
         for a in test_arts:
             result["rules"][a.lang].add(a.rules, a.gold)
             result["rules"]["all"].add(a.rules, a.gold)
     chosen["ranking"] = {k: ranking_summary(v) for k, v in ranking.items()}
     return result, dict(chosen)
+
+
+def rank_claims(ranking: dict, a: "Article", pr: dict, stacked: bool) -> None:
+    """Each of the rules' claims in an article, right or wrong, with the model's best probability
+    for it (and, once, the rules' own confidence), for ranking_summary."""
+    for claim, conf in a.rule_conf.items():
+        ps = [pr[id(p)].get(claim[1], 0.0) for p in a.pairs if p.place == claim[0] and id(p) in pr]
+        ok = any(_matches(claim, g) for g in a.gold)
+        ranking["stacked" if stacked else "model"].append((ok, max(ps) if ps else None))
+        if not stacked:
+            ranking["rules"].append((ok, conf))
 
 
 def ranking_summary(items: list[tuple[bool, float | None]]) -> str:
@@ -507,12 +513,7 @@ def evaluate_real(dev: list[Article], real: list[Article], emb: dict, enc_name: 
             pr = probs(clf, a, emb, stacked)
             for s in systems:
                 add(s, a, decode(s, a, pr, th[s]) if s != "stacked" or supported(enc_name, a.lang) else set(a.rules))
-            for claim, conf in a.rule_conf.items():
-                ps = [pr[id(p)].get(claim[1], 0.0) for p in a.pairs if p.place == claim[0] and id(p) in pr]
-                ok = any(_matches(claim, g) for g in a.gold)
-                ranking["stacked" if stacked else "model"].append((ok, max(ps) if ps else None))
-                if not stacked:
-                    ranking["rules"].append((ok, conf))
+            rank_claims(ranking, a, pr, stacked)
     for a in real:
         add("rules", a, a.rules)
     chosen["ranking"] = {k: ranking_summary(v) for k, v in ranking.items()}
