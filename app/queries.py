@@ -190,12 +190,17 @@ def day_legend(session: Session, day: date, include_proposed: bool = False,
             **_counts(sides(session), reported, last_known)}
 
 
+def side_public(s) -> dict:
+    """A side as the API names it (the GeoJSON's `sides`, periods.json's `side_info`)."""
+    return {"code": s.code, "name": s.name, "short_name": s.short_name,
+            "names": s.names or {}, "short_names": s.short_names or {},
+            "colour": s.colour, "coalition": s.coalition}
+
+
 def _counts(side_rows, reported: Counter, last_known: Counter) -> dict:
     """`sides` and `statuses` as /api/control.geojson states them."""
     return {
-        "sides": [{"code": s.code, "name": s.name, "short_name": s.short_name,
-                   "names": s.names or {}, "short_names": s.short_names or {},
-                   "colour": s.colour, "coalition": s.coalition, "count": reported.get(s.code, 0),
+        "sides": [{**side_public(s), "count": reported.get(s.code, 0),
                    "reported": reported.get(s.code, 0), "last_known": last_known.get(s.code, 0)}
                   for s in side_rows],
         "statuses": {"contested": reported.get("contested", 0), "withdrawn": reported.get("unknown", 0),
@@ -704,7 +709,5 @@ def compact_periods(session: Session, include_proposed: bool = False,
             "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
             "fields": PERIOD_FIELDS, "report_fields": REPORT_FIELDS, "statuses": list(STATUS_CODES),
             "sides": [s.code for s in side_rows],
-            "side_info": [{"code": s.code, "name": s.name, "short_name": s.short_name, "colour": s.colour,
-                           "coalition": s.coalition, "names": s.names or {}, "short_names": s.short_names or {}}
-                          for s in side_rows],
+            "side_info": [side_public(s) for s in side_rows],
             "places": place_ids, "periods": out}

@@ -71,12 +71,18 @@ def test_a_place_not_reported_for_days_is_drawn_and_described_as_last_known(page
     assert gov["last_known"] > 0
 
 
-def test_a_cited_report_and_a_disagreement_in_the_popup(page, small_server):
-    day = "2030-01-04"
-    page.goto(f"{small_server}/?date={day}&place=beta")
+def _popup_of(page, server: str, day: str, place: str):
+    """The popup a shared link `?date=…&place=…` opens."""
+    page.goto(f"{server}/?date={day}&place={place}")
     wait_map(page, day)
     popup = page.locator(".leaflet-popup-content .pp")
     popup.wait_for()
+    return popup
+
+
+def test_a_cited_report_and_a_disagreement_in_the_popup(page, small_server):
+    day = "2030-01-04"
+    popup = _popup_of(page, small_server, day, "beta")
     text = popup.inner_text()
     assert "Reports disagree on 4 Jan 2030: 2 reports say held by Rebels, 1 says contested" in text
     assert "2 sources, 2 outlets, 2 languages agree" in text
@@ -98,10 +104,7 @@ def test_a_cited_report_and_a_disagreement_in_the_popup(page, small_server):
 
 def test_an_archived_article_keeps_its_quote_beside_cited_reports(page, small_server):
     day = "2030-01-12"
-    page.goto(f"{small_server}/?date={day}&place=alpha")
-    wait_map(page, day)
-    popup = page.locator(".leaflet-popup-content .pp")
-    popup.wait_for()
+    popup = _popup_of(page, small_server, day, "alpha")
     article = popup.locator("li.k-article")
     assert article.locator("q").inner_text() == "Rebels captured Alpha on Thursday."
     assert article.locator("a.src").get_attribute("href") == "/sources/art1#q-2030-01-03-alpha-capture-art1"
