@@ -36,7 +36,7 @@ from .params import invalid
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 DEFAULT = "en"
-JS_FILES = ("static/tidemark.js", "static/compare.js", "static/i18n.js")  # their T("…") strings go to the browser, for non-English pages only
+JS_FILES = ("static/tidemark.js", "static/compare.js", "static/i18n.js", "static/tidemark-large.js")  # their T("…") strings go to the browser, for non-English pages only
 # The functions that mark the interface's strings (pybabel extract -k …; tests/test_i18n.py extracts with these):
 # gettext/ngettext and N_ in Python, _/gettext/ngettext in the templates, T/TN in the scripts.
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "T": None, "TN": (1, 2)}

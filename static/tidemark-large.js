@@ -128,8 +128,109 @@
     });
   }
 
+  /* Filters: a canvas marker has no element to take the class `dim` (as the SVG markers do), so a
+     marker that does not match dims through its style (Leaflet's setStyle, which the renderer
+     draws): its outline and fill opacities times DIM, the same 15 % as the SVG markers; its own
+     come back when it matches again. A restyle for a new day resets them; the filter then dims it
+     again (static/tidemark.js applyFilter walks the markers only while a filter is set). */
+  var DIM = 0.15;
+  function dimmed(m) {  /* still dimmed by us (not restyled since) */
+    var o = m.options, w = m.tmDim;
+    return !!w && o.opacity === w[0] && o.fillOpacity === w[1];
+  }
+  function dim(m, d) {
+    if (d === dimmed(m)) return;
+    var o = m.options, w = m.tmDim;
+    if (d) m.tmDim = w = [o.opacity * DIM, o.fillOpacity * DIM, o.opacity, o.fillOpacity];
+    m.setStyle({ opacity: w[d ? 0 : 2], fillOpacity: w[d ? 1 : 3] });
+  }
+
+  /* Keyboard on a large map (canvas markers cannot take focus; 5,000 tab stops would trap a reader
+     anyway): the map is one tab stop, an application (role) described by its keys.
+     There the arrow keys move a focus ring to the nearest place in that direction (the first press:
+     the place nearest the centre; only the places a filter keeps, when one is set), pan the map to
+     it if needed and announce its name and state in a live region; Enter or Space opens its popup
+     (Tab then enters the popup: its sources); Escape closes the popup and returns to the map.
+     Shift with an arrow pans and + / - zoom (Leaflet's keys). The ring is one SVG circle in a pane
+     of its own, above the markers' canvas and transparent to the mouse. */
+  var ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+  function keys(map, markers, label) {
+    var box = map.getContainer(), X = window.tidemarkI18n || { strings: {} };
+    var T = function (s) { return X.strings[s] || s; };
+    var cur = null, ring = null, popup = null, kbd = false, pane = map.createPane('tmFocus');
+    var svg = L.svg({ pane: 'tmFocus' }), hidden = { position: 'absolute', width: '1px', height: '1px', overflow: 'hidden', clipPath: 'inset(50%)', whiteSpace: 'nowrap' };
+    pane.style.zIndex = 450;
+    pane.style.pointerEvents = 'none';
+    var help = L.DomUtil.create('div', '', box), live = L.DomUtil.create('div', 'map-live', box);
+    Object.assign(help.style, hidden);
+    Object.assign(live.style, hidden);
+    help.id = 'map-keys';
+    help.textContent = T('Arrow keys move between places, Enter or Space opens the place, Escape closes it; Shift with an arrow key pans the map, + and - zoom.');
+    live.setAttribute('aria-live', 'polite');
+    box.setAttribute('role', 'application');  /* (its name, from the page: "Map: who held each place") */
+    box.setAttribute('aria-describedby', help.id);
+
+    function drawRing() {
+      var m = cur && markers.get(cur), on = m && kbd && box.contains(document.activeElement);
+      if (!on) { if (ring) ring.remove(); ring = null; return; }
+      var r = m.getRadius() + 4;
+      if (ring) ring.setLatLng(m.getLatLng()).setRadius(r);
+      else ring = L.circleMarker(m.getLatLng(), { renderer: svg, pane: 'tmFocus', interactive: false, fill: false,
+        color: '#000', weight: 3, opacity: 1, radius: r, className: 'map-focus' }).addTo(map);
+      box.dataset.focus = cur;  /* (for tests and tools) */
+    }
+    function gone() { if (cur && !markers.has(cur)) { cur = null; drawRing(); } }
+    function go(id, quiet) {
+      var old = cur && markers.get(cur), m = markers.get(id);
+      if (old) old.off('remove', gone);
+      cur = id;
+      m.on('remove', gone);
+      if (!quiet) { map.panInside(m.getLatLng(), { padding: [40, 40] }); live.textContent = label(id); }
+      drawRing();
+    }
+    function nearest(dx, dy) {  /* the closest place ahead, sideways distance counting double */
+      var from = cur && markers.get(cur), o = from ? map.latLngToContainerPoint(from.getLatLng()) : map.getSize().divideBy(2);
+      var best = null, score = Infinity;
+      markers.forEach(function (m, id) {
+        if (m === from || dimmed(m)) return;
+        var p = map.latLngToContainerPoint(m.getLatLng()), x = p.x - o.x, y = p.y - o.y;
+        var ahead = x * dx + y * dy, s = from ? ahead + 2 * Math.abs(x * dy - y * dx) : x * x + y * y;
+        if ((!from || ahead > 0) && s < score) { score = s; best = id; }
+      });
+      return best;
+    }
+
+    map.on('popupopen', function (e) {  /* opened by a click or the panel: the keys go on from there */
+      popup = e.popup;
+      markers.forEach(function (m, id) { if (m === e.popup._source && id !== cur) go(id, true); });
+    });
+    map.on('popupclose', function (e) { if (popup === e.popup) popup = null; });
+    box.addEventListener('mousedown', function () { kbd = false; drawRing(); });
+    box.addEventListener('focusin', drawRing);
+    box.addEventListener('focusout', function (e) { if (!box.contains(e.relatedTarget)) { kbd = false; drawRing(); } });
+    box.addEventListener('keydown', function (e) {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.key === 'Escape' && popup) {
+        map.closePopup(); box.focus();
+      } else if (e.target !== box || (e.shiftKey && ARROWS[e.key])) {
+        return;  /* keys inside the popup, and Leaflet's panning */
+      } else if (ARROWS[e.key]) {
+        kbd = true;
+        var id = nearest(ARROWS[e.key][0], ARROWS[e.key][1]);
+        if (id) go(id);
+        else live.textContent = cur ? T('No other place in that direction.') : T('No place on the map.');
+      } else if ((e.key === 'Enter' || e.key === ' ') && cur && markers.has(cur)) {
+        markers.get(cur).openPopup();
+      } else return;
+      e.preventDefault();
+      e.stopPropagation();  /* not Leaflet's arrow keys, which pan */
+    });
+  }
+
   window.tidemarkLarge = {
     day: function (include, date) { return data(include).then(function (c) { return day(c, date); }); },
     reset: function () { compact = null; },
+    dim: dim,
+    keys: keys,
   };
 })();

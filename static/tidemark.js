@@ -13,7 +13,7 @@
   var map = null, layer = null, box = null, token = 0, selected = null, timer = null, playPushed = false;
   var replaceNext = false, playing = false;  /* the history mode of the next panel request */
   var markers = new Map(), features = new Map(), cache = new Map(), colours = {}, names = {}, full = {};
-  var X = window.tidemarkI18n || { strings: {}, lang: 'en', loc: 'en' }, LOC = X.loc, languages = null;
+  var big = window.tidemarkLarge, X = window.tidemarkI18n || { strings: {}, lang: 'en', loc: 'en' }, LOC = X.loc, languages = null;
   try { languages = new Intl.DisplayNames([LOC], { type: 'language' }); } catch (e) { /* old browser */ }
 
   /* The interface's strings: English here; another language's from static/i18n.js (loaded only
@@ -404,9 +404,11 @@
     var h = document.querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
     if (!ok && !dimmed) return [];  /* nothing to dim or undim: no walk over every marker */
     dimmed = !!ok;
+    var keep = new Set(ok);
     markers.forEach(function (m, id) {
-      var d = !!ok && ok.indexOf(id) < 0, t = m.getTooltip();
-      [m.getElement(), t && t.getElement()].forEach(function (x) { if (x) x.classList.toggle('dim', d); });
+      var d = !!ok && !keep.has(id), t = m.getTooltip(), e = m.getElement();
+      [e, t && t.getElement()].forEach(function (x) { if (x) x.classList.toggle('dim', d); });
+      if (!e && big) big.dim(m, d);  /* a canvas marker: tidemark-large.js */
     });
     return ok || [];
   }
@@ -654,6 +656,7 @@
     addTiles();
     addAreasControl();
     layer = L.layerGroup().addTo(map);
+    if (box.dataset.canvas && big) big.keys(map, markers, function (id) { var p = features.get(id).properties; return nm(p) + ': ' + statusLine(p); });
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });
     if (!view.fromUrl && (box.clientWidth < 700 || box.clientHeight < 420)) box.dataset.fit = '1';
