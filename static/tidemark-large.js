@@ -177,14 +177,10 @@
       if (ring) ring.setLatLng(m.getLatLng()).setRadius(r);
       else ring = L.circleMarker(m.getLatLng(), { renderer: svg, pane: 'tmFocus', interactive: false, fill: false,
         color: '#000', weight: 3, opacity: 1, radius: r, className: 'map-focus' }).addTo(map);
-      box.dataset.focus = cur;  /* (for tests and tools) */
     }
-    function gone() { if (cur && !markers.has(cur)) { cur = null; drawRing(); } }
     function go(id, quiet) {
-      var old = cur && markers.get(cur), m = markers.get(id);
-      if (old) old.off('remove', gone);
-      cur = id;
-      m.on('remove', gone);
+      var m = markers.get(id);
+      cur = box.dataset.focus = id;  /* (for tests and tools) */
       if (!quiet) { map.panInside(m.getLatLng(), { padding: [40, 40] }); live.textContent = label(id); }
       drawRing();
     }
@@ -205,6 +201,7 @@
       markers.forEach(function (m, id) { if (m === e.popup._source && id !== cur) go(id, true); });
     });
     map.on('popupclose', function (e) { if (popup === e.popup) popup = null; });
+    new MutationObserver(drawRing).observe(box, { attributeFilter: ['data-date'] });  /* a new day: its size, or gone */
     box.addEventListener('mousedown', function () { kbd = false; drawRing(); });
     box.addEventListener('focusin', drawRing);
     box.addEventListener('focusout', function (e) { if (!box.contains(e.relatedTarget)) { kbd = false; drawRing(); } });
@@ -218,7 +215,7 @@
         kbd = true;
         var id = nearest(ARROWS[e.key][0], ARROWS[e.key][1]);
         if (id) go(id);
-        else live.textContent = cur ? T('No other place in that direction.') : T('No place on the map.');
+        else { drawRing(); live.textContent = cur ? T('No other place in that direction.') : T('No place on the map.'); }
       } else if ((e.key === 'Enter' || e.key === ' ') && cur && markers.has(cur)) {
         markers.get(cur).openPopup();
       } else return;

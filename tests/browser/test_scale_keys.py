@@ -197,6 +197,24 @@ def test_keys_skip_the_places_a_filter_dims(page, canvas_server):
     assert seen and seen <= match, seen - match
 
 
+def test_a_search_leaves_one_place_to_reach_and_says_when_there_is_no_other(page, canvas_server):
+    _open(page, f"{canvas_server}/?date={DAY}")
+    page.locator("input[name=q]").fill("Place 529")  # one place of the 1,100; the search opens its popup
+    page.wait_for_selector(".leaflet-popup-content h3", timeout=SLOW)
+    looks = _dims_follow_the_filter(page, DAY)
+    assert looks["bright"] == ["p529"] and looks["match"] == ["p529"]
+    page.locator("#map").focus()
+    page.keyboard.press("Escape")  # closes the popup; the keys go on from its place
+    page.wait_for_selector(".leaflet-popup", state="detached", timeout=SLOW)
+    for key in ("ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown"):
+        page.keyboard.press(key)
+        page.wait_for_function("() => document.querySelector('#map .map-live').textContent === "
+                               "'No other place in that direction.'", timeout=SLOW)
+        page.evaluate("() => { document.querySelector('#map .map-live').textContent = ''; }")
+    assert page.locator("#map").get_attribute("data-focus") == "p529"
+    page.wait_for_selector("#map path.map-focus", timeout=SLOW)  # the ring shows where the reader is
+
+
 def test_arabic_names_the_map_and_its_keys(page, canvas_server):
     page.goto(f"{canvas_server}/?date={DAY}&lang=ar")
     page.wait_for_selector(f'#map[data-date="{DAY}"]', timeout=SLOW)
