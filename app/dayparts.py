@@ -90,7 +90,7 @@ def _chunk_parts(session, chunk, layers, language, side_by, coalition_of, source
     cp = ControlPeriod
     conn = session.connection()  # Core rows: lighter than the ORM's
     heads = []
-    for r in conn.execute(select(*queries.PLACE_COLUMNS).where(Place.id.in_(chunk))):
+    for r in conn.execute(select(*queries.PLACE_COLUMNS).where(Place.id.in_(chunk))).all():
         feature = encode({
             "type": "Feature", "id": r.id,
             "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
@@ -107,14 +107,14 @@ def _chunk_parts(session, chunk, layers, language, side_by, coalition_of, source
             .join(queries.Article, queries.Article.id == Event.article_id)
             .join(cp, cp.id == PeriodEvent.period_id)
             .where(cp.layer.in_(layers), cp.place_id.in_(chunk))
-            .order_by(Event.date, queries.Article.published, Event.id)):  # control_collection's order
+            .order_by(Event.date, queries.Article.published, Event.id)).all():  # control_collection's order
         rows_by[row.period_id].append(row)
     claims_by: dict[str, list] = defaultdict(list)
     for r in conn.execute(
             select(Event.id, Event.place_id, Event.date, Event.type, Event.control, Event.article_id,
                    Event.status)
             .where(Event.place_id.in_(chunk), Event.status.in_(("accepted", "proposed")),
-                   or_(Event.control.is_not(None), Event.type == "entry"))):
+                   or_(Event.control.is_not(None), Event.type == "entry"))).all():
         claims_by[r.place_id].append(r)
     # The days on which a place's sources disagree, per layer. `_conflicts` makes each day's entry
     # from that day's claims alone, so a period's entries up to a day are these, cut to its window.
@@ -129,7 +129,7 @@ def _chunk_parts(session, chunk, layers, language, side_by, coalition_of, source
                 disagreements[place, layer] = [(date.fromisoformat(e["date"]), encode(e)) for e in entries]
     baseline_by = {r.place_id: r for r in conn.execute(
         select(BaselineEntry.place_id, BaselineEntry.date, BaselineEntry.reference_url, BaselineEntry.note)
-        .where(BaselineEntry.place_id.in_(chunk)))}
+        .where(BaselineEntry.place_id.in_(chunk))).all()}
     reports = queries.reports_by_url(session, (b.reference_url for b in baseline_by.values()))
 
     parts, steps = [], []
