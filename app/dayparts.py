@@ -252,7 +252,7 @@ def collection_bytes(session: Session, day: date, include_proposed: bool = False
     out: list[bytes] = []
     reported: Counter[str] = Counter()
     last_known: Counter[str] = Counter()
-    for status, head, front, middle, agreement, back, sources, last_report, key in session.connection().execute(stmt):
+    for status, head, front, middle, agreement, back, sources, last_report, key in session.connection().execute(stmt).all():
         if head is None or middle is None or front is None:
             return None  # not built for this layer: the caller builds the day the old way
         age = (day - last_report).days
