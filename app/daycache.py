@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -135,7 +136,8 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
 
     `build` gives the body as a dict, or as its JSON bytes already (`dayparts.collection_bytes`).
     A large body of bytes is first gzipped at a fast level, so its first answer is not kept
-    waiting; a background thread then compresses it again at the usual level (`recompress`)."""
+    waiting; a background thread compresses it again at the usual level once no day has been
+    built for a while (`recompress`)."""
     safe_version, path, etag = _location(root, version, layer, day)
     if path.is_file():
         return Cached(path, etag)
@@ -143,6 +145,7 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
     if not (root / safe_version).is_dir():
         _prune(root, keep=safe_version)
     folder.mkdir(parents=True, exist_ok=True)
+    _mark_busy()
     body = build()
     fast = isinstance(body, bytes) and len(body) >= FAST_FIRST_BYTES
     if isinstance(body, bytes):
@@ -152,6 +155,7 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
     del body
     _release_memory()
     _write(path, data)
+    _mark_busy()
     if fast:
         recompress(path)
     return Cached(path, etag)
@@ -185,16 +189,20 @@ def _write(path: Path, data: bytes) -> None:
 
 _recompressor = None
 _recompressor_lock = threading.Lock()
+RECOMPRESS_WHEN_IDLE = 1.0  # seconds without a build before a body is compressed again
+_last_build = 0.0
 
 
-def _low_priority() -> None:
-    try:  # Linux: a thread's own nice value (the server's requests come first)
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (AttributeError, OSError):
-        pass
+def _mark_busy() -> None:
+    global _last_build
+    _last_build = time.monotonic()
 
 
 def _recompress_now(path: Path) -> None:
+    # Not while days are being built: a burst of first requests (a slider dragged over new
+    # days) gets the CPU; the second pass waits for the first quiet second.
+    while (idle := time.monotonic() - _last_build) < RECOMPRESS_WHEN_IDLE:
+        time.sleep(min(0.05, RECOMPRESS_WHEN_IDLE - idle))
     try:
         raw = gzip.decompress(path.read_bytes())
         _write(path, gzip_compress(raw))  # atomic: a reader gets the one file or the other
@@ -203,14 +211,15 @@ def _recompress_now(path: Path) -> None:
 
 
 def recompress(path: Path):
-    """Compress a kept body again at the usual level, in one low-priority background thread
-    (zlib runs without the GIL). Same JSON, so the same (weak) ETag."""
+    """Compress a kept body again at the usual level, in one background thread (zlib runs
+    without the GIL). Same JSON, so the same (weak) ETag."""
     global _recompressor
     with _recompressor_lock:
         if _recompressor is None:
             from concurrent.futures import ThreadPoolExecutor
-            _recompressor = ThreadPoolExecutor(1, thread_name_prefix="tidemark-gzip",
-                                               initializer=_low_priority)
+            # Normal priority: a niced thread starves on a busy machine, and if descheduled while it
+            # holds the GIL it would hold up the requests (zlib itself runs without the GIL).
+            _recompressor = ThreadPoolExecutor(1, thread_name_prefix="tidemark-gzip")
         return _recompressor.submit(_recompress_now, path)
 
 

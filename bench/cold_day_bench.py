@@ -14,7 +14,7 @@ file, page cache and machine load:
   disagreements), encoded and gzipped at level 6 — the build of main before the day parts;
 - after: `dayparts.collection_bytes` (one query for the parts, string assembly), gzipped fast
   (ISA-L level 2, `daycache.FAST`), then again by zlib at level 6 in the background thread (its
-  CPU is shown apart: it runs after the answer, at low priority);
+  CPU is shown apart: it runs after the answer);
 - parts, gzip 6: the same parts gzipped at level 6 at once (what the fast level saves).
 
 Each is timed in CPU and wall time; the bodies are checked to be the same bytes.

@@ -136,15 +136,21 @@ def test_0007_adds_the_parts_tables_and_a_database_of_0006_still_answers(tmp_pat
     engine.dispose()
 
 
-def test_a_large_first_answer_is_gzipped_fast_then_compressed_again(tmp_path):
+def test_a_large_first_answer_is_gzipped_fast_then_compressed_again_when_idle(tmp_path, monkeypatch):
     body = json.dumps({"features": [{"id": i, "text": f"place {i} " * 20} for i in range(6000)]}).encode()
     assert len(body) >= daycache.FAST_FIRST_BYTES
+    monkeypatch.setattr(daycache, "RECOMPRESS_WHEN_IDLE", 3600.0)  # days are being built: it waits
     cached = daycache.get_or_build(tmp_path, "v1", "accepted", "2030-01-01", lambda: body)
+    first = cached.path.read_bytes()
+    assert first == daycache.gzip_compress(body, *daycache.FAST) and gzip.decompress(first) == body
+    assert cached.gzip_bytes() == first  # still the first pass
+    monkeypatch.setattr(daycache, "RECOMPRESS_WHEN_IDLE", 0.0)  # quiet now
     daycache.settle()
     kept = cached.path.read_bytes()
     assert gzip.decompress(kept) == body
     assert kept == daycache.gzip_compress(body)  # zlib at the usual level, in the end
-    assert len(kept) < len(daycache.gzip_compress(body, *daycache.FAST))
+    assert len(kept) < len(first)
     assert not list(tmp_path.rglob("*.tmp"))
     small = daycache.get_or_build(tmp_path, "v1", "accepted", "2030-01-02", lambda: b'{"features":[]}')
     assert small.raw_bytes() == b'{"features":[]}'
+    assert small.gzip_bytes() == daycache.gzip_compress(b'{"features":[]}')  # small: level 6 at once
