@@ -28,7 +28,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date
 
-from sqlalchemy import LargeBinary, and_, delete, func, inspect, or_, select
+from sqlalchemy import and_, delete, func, inspect, or_, select, type_coerce
+from sqlalchemy.types import NullType
 from sqlmodel import Session
 
 from . import queries
@@ -238,9 +239,10 @@ def collection_bytes(session: Session, day: date, include_proposed: bool = False
     # Without unreviewed events the proposed layer's periods are the accepted ones, parts and all.
     read_layer = "proposed" if include_proposed and _has_unreviewed(session) else "accepted"
     cp = ControlPeriod
-    stmt = (select(cp.status, PlacePart.head, PeriodStep.front, PeriodPart.middle, PeriodStep.agreement,
-                   PeriodStep.back, func.substr(PeriodPart.sources, 1, PeriodStep.sources_end,
-                                                type_=LargeBinary).label("sources"),
+    raw = lambda column: type_coerce(column, NullType())  # noqa: E731  (the driver's bytes, not a copy)
+    stmt = (select(cp.status, raw(PlacePart.head), raw(PeriodStep.front), raw(PeriodPart.middle),
+                   raw(PeriodStep.agreement), raw(PeriodStep.back),
+                   raw(func.substr(PeriodPart.sources, 1, PeriodStep.sources_end)),
                    PeriodStep.last_report, PeriodStep.legend_key)
             .select_from(cp)
             .outerjoin(PlacePart, PlacePart.place_id == cp.place_id)
@@ -252,7 +254,8 @@ def collection_bytes(session: Session, day: date, include_proposed: bool = False
     out: list[bytes] = []
     reported: Counter[str] = Counter()
     last_known: Counter[str] = Counter()
-    for status, head, front, middle, agreement, back, sources, last_report, key in session.connection().execute(stmt).all():
+    rows = session.connection().execute(stmt).all()  # Core rows, the blobs as the driver gives them
+    for status, head, front, middle, agreement, back, sources, last_report, key in rows:
         if head is None or middle is None or front is None:
             return None  # not built for this layer: the caller builds the day the old way
         age = (day - last_report).days
