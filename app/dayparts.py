@@ -5,17 +5,18 @@ that day and what had been reported about it by then: the side most reports name
 their count, outlets and languages, the days on which sources disagree, whether an unreviewed
 event is among them. All of that changes only on the days a report or a disagreement is dated,
 so it is computed here once, when the periods are (every writer ends with
-`loader.rebuild_periods`, which calls `rebuild`), and kept as JSON text in three tables:
+`loader.rebuild_periods`, which calls `rebuild`), and kept as UTF-8 JSON text (bytes, the
+response's own: nothing to decode or encode per request) in three tables:
 
 - `placepart`: the place's part of the feature (`{"type":"Feature",…,"governorate":…,`);
 - `periodpart`: the period's fixed part (`"coalition":…,"until":…,`) and all its sources,
   serialized in the order the feature lists them;
 - `periodstep`: one row per day of a period on which something it shows changes (its first
   day, each day a supporting report or a disagreement is dated), with the side, the agreement,
-  the disagreements, the unreviewed flag and how many characters of the sources it lists.
+  the disagreements, the unreviewed flag and how many bytes of the sources it lists.
 
 A day is then one indexed query (the period in force for each place, its step in force, the
-sources cut to that step in SQL) and string assembly, with only `age_days`, `freshness` and the
+sources cut to that step in SQL) and byte concatenation, with only `age_days`, `freshness` and the
 legend's counts computed for the asked date. The text is what `daycache.encode` makes of
 `control_collection`'s dict, byte for byte (tests/test_dayparts.py checks every day).
 
