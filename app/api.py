@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import daycache, queries
+from . import daycache, dayparts, queries
 from .db import SessionDep, engine_for
 from .httpcache import SCOPE_KEY, request_data_version
 from .models import EVENT_TYPES, Article, Place, Side
@@ -135,10 +135,13 @@ def _build_day(request: Request, root, day, proposed: bool, layer: str):
         if bounds is None:
             raise HTTPException(status_code=503, detail="no data loaded: run `tidemark load data/`")
         day = check_in_range("date", day, bounds) or bounds[1]
+        def build():  # from the load's pre-serialized parts; else (not built yet) feature by feature
+            return (dayparts.collection_bytes(session, day, include_proposed=proposed,
+                                              stale_after_days=settings.stale_after_days)
+                    or queries.control_collection(session, day, include_proposed=proposed,
+                                                  stale_after_days=settings.stale_after_days))
         return day, daycache.get_or_build(  # the staleness threshold shapes the body: part of its version
-            root, f"{daycache.data_version(session)}-s{settings.stale_after_days}", layer, day,
-            lambda: queries.control_collection(session, day, include_proposed=proposed,
-                                               stale_after_days=settings.stale_after_days))
+            root, f"{daycache.data_version(session)}-s{settings.stale_after_days}", layer, day, build)
 
 
 def _cached_json(request: Request, session, layer: str, name, build) -> Response:

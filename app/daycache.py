@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -94,7 +95,7 @@ def encode(body: dict) -> bytes:
 def encode_gzip(body: dict) -> bytes:
     """`encode(body)`, gzipped, without holding the whole JSON text: a FeatureCollection's
     features go through the compressor one at a time (the text of 5,000 places is ~7 MB)."""
-    comp = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip stream (header mtime 0)
+    comp = zlib.compressobj(LEVEL, zlib.DEFLATED, 31)  # 31: a gzip stream (header mtime 0)
     features = body.get("features")
     if not isinstance(features, list) or list(body)[-1] != "features":
         return comp.compress(encode(body)) + comp.flush()
@@ -130,8 +131,13 @@ def lookup(root: Path, version: str, layer: str, day: date | str) -> Cached | No
 
 
 def get_or_build(root: Path, version: str, layer: str, day: date | str,
-                 build: Callable[[], dict]) -> Cached:
-    """The cached day (or named body, e.g. "periods"), built and written atomically on first use."""
+                 build: Callable[[], dict | bytes]) -> Cached:
+    """The cached day (or named body, e.g. "periods"), built and written atomically on first use.
+
+    `build` gives the body as a dict, or as its JSON bytes already (`dayparts.collection_bytes`).
+    A large body of bytes is first gzipped at a fast level, so its first answer is not kept
+    waiting; a background thread compresses it again at the usual level once no day has been
+    built for a while (`recompress`)."""
     safe_version, path, etag = _location(root, version, layer, day)
     if path.is_file():
         return Cached(path, etag)
@@ -139,9 +145,39 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
     if not (root / safe_version).is_dir():
         _prune(root, keep=safe_version)
     folder.mkdir(parents=True, exist_ok=True)
-    data = encode_gzip(build())
+    _mark_busy()
+    body = build()
+    fast = isinstance(body, bytes) and len(body) >= FAST_FIRST_BYTES
+    if isinstance(body, bytes):
+        data = gzip_compress(body, *(FAST if fast else (zlib, LEVEL)))
+    else:
+        data = encode_gzip(body)
+    del body
     _release_memory()
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    _write(path, data)
+    _mark_busy()
+    if fast:
+        recompress(path)
+    return Cached(path, etag)
+
+
+LEVEL = 6  # zlib's default: what every kept body ends up compressed with
+try:  # Intel's ISA-L (the `isal` wheel): level 2 is ~10x faster than zlib at 6, ~4x than at 1
+    from isal import isal_zlib as _isal_zlib
+    FAST = (_isal_zlib, 2)
+except ImportError:  # pragma: no cover - a platform without its wheel
+    FAST = (zlib, 1)
+FAST_FIRST_BYTES = 512 * 1024  # below this, level 6 takes a few ms: no second pass
+
+
+def gzip_compress(raw: bytes, module=zlib, level: int = LEVEL) -> bytes:
+    """`raw` as a gzip stream (`module`: zlib, or a module with its interface such as isal_zlib)."""
+    comp = module.compressobj(level, module.DEFLATED, 31)  # 31: a gzip stream (header mtime 0)
+    return comp.compress(raw) + comp.flush()
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -149,7 +185,50 @@ def get_or_build(root: Path, version: str, layer: str, day: date | str,
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Cached(path, etag)
+
+
+_recompressor = None
+_recompressor_lock = threading.Lock()
+RECOMPRESS_WHEN_IDLE = 1.0  # seconds without a build before a body is compressed again
+_last_build = 0.0
+
+
+def _mark_busy() -> None:
+    global _last_build
+    _last_build = time.monotonic()
+
+
+def _recompress_now(path: Path) -> None:
+    # Not while days are being built: a burst of first requests (a slider dragged over new
+    # days) gets the CPU; the second pass waits for the first quiet second.
+    while (idle := time.monotonic() - _last_build) < RECOMPRESS_WHEN_IDLE:
+        time.sleep(min(0.05, RECOMPRESS_WHEN_IDLE - idle))
+    try:
+        raw = gzip.decompress(path.read_bytes())
+        _write(path, gzip_compress(raw))  # atomic: a reader gets the one file or the other
+    except OSError:  # pruned meanwhile (a newer data version): nothing to keep
+        pass
+
+
+def recompress(path: Path):
+    """Compress a kept body again at the usual level, in one background thread (zlib runs
+    without the GIL). Same JSON, so the same (weak) ETag."""
+    global _recompressor
+    with _recompressor_lock:
+        if _recompressor is None:
+            from concurrent.futures import ThreadPoolExecutor
+            # Normal priority: a niced thread starves on a busy machine, and if descheduled while it
+            # holds the GIL it would hold up the requests (zlib itself runs without the GIL).
+            _recompressor = ThreadPoolExecutor(1, thread_name_prefix="tidemark-gzip")
+        return _recompressor.submit(_recompress_now, path)
+
+
+def settle() -> None:
+    """Wait until every background recompression submitted so far is done (tests, benchmarks)."""
+    with _recompressor_lock:
+        pool = _recompressor
+    if pool is not None:
+        pool.submit(lambda: None).result()
 
 
 def _release_memory() -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from . import derive
+from . import dayparts, derive
 from .cache import bump_data_version
 from .config import ROOT
 from .crashpoints import crash_point
@@ -293,4 +293,6 @@ def rebuild_periods(session: Session, progress: Progress | None = None) -> int:
     with _indexes_rebuilt_after(session, "controlperiod", "periodevent"):
         _insert(session, ControlPeriod.__table__, periods, progress, "periods")
         _insert(session, PeriodEvent.__table__, links, progress, "period sources")
+    del periods, links
+    dayparts.rebuild(session, _insert, progress)  # the day GeoJSON's parts, from these periods
     return next_id - 1

@@ -5,7 +5,7 @@ by `tidemark load` (see app/loader.py) and are never edited by hand.
 """
 from datetime import date as Date
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 COALITIONS = ("government", "opposition", "sdf", "isis", "foreign", "contested", "unknown")
@@ -176,3 +176,37 @@ class DataVersion(SQLModel, table=True):
     """
     id: int = Field(default=1, primary_key=True)
     version: str
+
+
+# The pre-serialized parts of /api/control.geojson (app/dayparts.py): derived rows, rebuilt with
+# the control periods by every writer (load, ingest, review), so that the first request of a day
+# assembles its features from text instead of building them. The parts are UTF-8 JSON text kept
+# as bytes (the response's own bytes: nothing to decode or encode per request). No foreign keys:
+# the loader replaces places and periods before it rebuilds these.
+class PlacePart(SQLModel, table=True):
+    """A place's part of every feature: `{"type":"Feature",…,"properties":{"id":…,…,"governorate":…,`."""
+    place_id: str = Field(primary_key=True)
+    head: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class PeriodPart(SQLModel, table=True):
+    """A control period's parts: `middle` (`"coalition":…,"until":…,`) and `sources`, every
+    supporting source serialized in the order the feature lists them, comma-separated."""
+    period_id: int = Field(primary_key=True)
+    middle: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sources: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class PeriodStep(SQLModel, table=True):
+    """A period's feature as of the end of `day` (in force until `next_day`, exclusive): a day of
+    the period on which a report supporting it or a disagreement about the place is dated (and its
+    first day). Only `age_days` and `freshness` are left to the asked date."""
+    period_id: int = Field(primary_key=True)
+    day: Date = Field(primary_key=True)
+    next_day: Date | None = None
+    last_report: Date
+    legend_key: str  # what the place counts for in `sides` / `statuses`
+    front: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # `"side":…,"side_name":…,"colour":…,`
+    agreement: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # `"corroboration":…,"last_report":…,"age_days":`
+    back: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # `"conflicts":[…],"proposed":…,"sources":[`
+    sources_end: int  # bytes of PeriodPart.sources listed by `day`

@@ -1,16 +1,26 @@
-"""A cold day at scale: the first build of a day's /api/control.geojson, with and without an index.
+"""A cold day at scale: the first build of a day's /api/control.geojson, before and after.
 
     .venv/bin/python bench/cold_day_bench.py [--places 5000 --events 100000 --articles 1000]
-                                             [--dates 8] [--index ix_event_place_date] [--rounds 2]
+                                             [--dates 12]
+    .venv/bin/python bench/cold_day_bench.py --index ix_event_place_date [--rounds 2]
 
-Writes the synthetic conflict (bench/synthetic.py), builds a SQLite database with the real
-migrations and loader, then builds the day's collection (`queries.control_collection`, what
-the first request of a date runs before it is cached) for random dates, in process, and
-times it in CPU and wall time; also the claims query alone (each place's claims since its
-period began, which the disagreements need), re-run with its recorded parameters through the
-raw connection, and its EXPLAIN QUERY PLAN. The same dates are measured without the index
-(dropped) and with it (created again), alternating `--rounds` times, so both see the same
-file, the same page cache and the same machine load.
+Writes the synthetic conflict (bench/synthetic.py) and builds a SQLite database with the real
+migrations and loader. Then, in process, for random dates, what the first request of a date
+runs before its answer is cached (`daycache.get_or_build` into an empty cache folder: build,
+encode, gzip, write), three ways, one after the other for each date, so that all see the same
+file, page cache and machine load:
+
+- before: `queries.control_collection` (5,000 features built with their sources and
+  disagreements), encoded and gzipped at level 6 — the build of main before the day parts;
+- after: `dayparts.collection_bytes` (one query for the parts, string assembly), gzipped fast
+  (ISA-L level 2, `daycache.FAST`), then again by zlib at level 6 in the background thread (its
+  CPU is shown apart: it runs after the answer);
+- parts, gzip 6: the same parts gzipped at level 6 at once (what the fast level saves).
+
+Each is timed in CPU and wall time; the bodies are checked to be the same bytes.
+
+`--index NAME` runs the earlier comparison instead (session 3): the old build with and without
+the index, alternating `--rounds` times, with the claims query alone and its EXPLAIN QUERY PLAN.
 
 Not a test: figures depend on the machine; README's "At scale" section keeps them.
 """
@@ -80,15 +90,94 @@ def measure(engine, days: list[date]) -> dict:
             "claims_queries": len(claims), "claims_plan": plan, "features": len(fc["features"])}
 
 
+def compare_builds(args) -> None:
+    import gzip
+    import shutil
+
+    from sqlmodel import Session
+
+    from app import daycache, dayparts, queries
+    from app.db import engine_for
+
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_dataset(tmp / "data", places=args.places, events=args.events, articles=args.articles)
+        url = build_database(tmp / "bench.db", tmp / "data")
+        engine = engine_for(url)
+        rng = random.Random(13)
+        days = [date(2030, 1, 1) + timedelta(days=rng.randrange(365)) for _ in range(args.dates)]
+
+        def first_request(day, how):
+            root = tmp / "cache" / how
+            shutil.rmtree(root, ignore_errors=True)
+            with Session(engine) as s:
+                if how == "before":
+                    build = lambda: queries.control_collection(s, day, stale_after_days=3)  # noqa: E731
+                else:
+                    build = lambda: dayparts.collection_bytes(s, day, stale_after_days=3)  # noqa: E731
+                c0, w0 = time.process_time(), time.perf_counter()
+                if how == "parts, gzip 6":  # the parts' bytes, gzipped at once at level 6
+                    data = daycache.gzip_compress(build())
+                    cached = None
+                else:
+                    cached = daycache.get_or_build(root, "v", "accepted", day, build)
+                    data = cached.path.read_bytes()
+                cpu, wall = 1000 * (time.process_time() - c0), 1000 * (time.perf_counter() - w0)
+            c0 = time.process_time()
+            daycache.settle()  # the background recompression, outside the request's time
+            background = 1000 * (time.process_time() - c0)
+            body = gzip.decompress(cached.path.read_bytes() if cached else data)
+            return cpu, wall, background, len(data), body
+
+        first_request(days[0], "after")  # warm the imports and the page cache
+        first_request(days[0], "before")
+        ways = ("before", "after", "parts, gzip 6")
+        results = {w: {"cpu": [], "wall": [], "bg": [], "size": []} for w in ways}
+        for i, day in enumerate(days):
+            bodies = {}
+            for how in (ways if i % 2 == 0 else tuple(reversed(ways))):  # alternate the order
+                cpu, wall, bg, size, body = first_request(day, how)
+                r = results[how]
+                r["cpu"].append(cpu)
+                r["wall"].append(wall)
+                r["bg"].append(bg)
+                r["size"].append(size)
+                bodies[how] = body
+            assert len(set(bodies.values())) == 1, f"{day}: the builds differ"
+            print(f"  {day}: " + "; ".join(f"{w} {results[w]['wall'][-1]:.0f} ms" for w in ways), flush=True)
+        med = lambda v: statistics.median(v)  # noqa: E731
+        print(f"\n{args.places} places / {args.events} events, {len(days)} random dates, every body the same bytes:")
+        for w in ways:
+            r = results[w]
+            print(f"  {w:14} first request of a day: median {med(r['wall']):.1f} ms wall "
+                  f"(min {min(r['wall']):.1f}, max {max(r['wall']):.1f}), {med(r['cpu']):.1f} ms CPU; "
+                  f"gzip {med(r['size']) / 1000:.0f} KB"
+                  + (f"; then {med(r['bg']):.1f} ms CPU in the background (level 6, "
+                     f"{med(results['before']['size']) / 1000:.0f} KB kept)" if w == "after" else ""))
+        b, a = results["before"], results["after"]
+        print(f"  after / before: {med(a['wall']) / med(b['wall']):.3f} wall, {med(a['cpu']) / med(b['cpu']):.3f} CPU "
+              f"({med(b['wall']) / med(a['wall']):.1f}x faster)")
+        with engine.connect() as con:
+            from sqlalchemy import text
+            sizes = {t: con.execute(text(f"select count(*) from {t}")).scalar_one()
+                     for t in ("placepart", "periodpart", "periodstep", "controlperiod")}
+        print(f"  parts: {sizes}; database file {os.path.getsize(tmp / 'bench.db') / 1e6:.0f} MB")
+        engine.dispose()
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--places", type=int, default=5000)
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--articles", type=int, default=1000)
-    ap.add_argument("--dates", type=int, default=8)
+    ap.add_argument("--dates", type=int, default=12)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--index", default="ix_event_place_date", choices=sorted(INDEXES))
+    ap.add_argument("--index", default=None, choices=sorted(INDEXES))
     args = ap.parse_args()
+    if args.index is None:
+        return compare_builds(args)
 
     from sqlalchemy import text
 

@@ -21,12 +21,12 @@ DAYS = 365
 
 
 def write_dataset(root: Path, places: int = 5000, events: int = 100_000, articles: int = 1000,
-                  seed: int = 7) -> dict:
-    """Write the data directory; returns its range and sizes."""
+                  seed: int = 7, days: int = DAYS) -> dict:
+    """Write the data directory (events over `days` days); returns its range and sizes."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "data" / "sides.csv", root / "sides.csv")
-    end = START + timedelta(days=DAYS - 1)
+    end = START + timedelta(days=days - 1)
     (root / "conflict.yaml").write_text(
         f"id: synthetic\ntitle: Synthetic conflict\nbaseline_date: {START}\nstart: {START}\n"
         f"end: {end}\nnative_language: ar\nmap: {{lat: 35, lon: 38, zoom: 6}}\n", encoding="utf-8")
@@ -54,7 +54,7 @@ def write_dataset(root: Path, places: int = 5000, events: int = 100_000, article
             control = {"capture": actor, "entry": "contested"}.get(kind, "")
             sentence = f"Report {j}: {kind} at Place {place} by {actor}."
             sentences[a].append(sentence)
-            day = START + timedelta(days=rng.randrange(DAYS))
+            day = START + timedelta(days=rng.randrange(days))
             f.write(f"e{j},{day},day,p{place},{kind},{actor},{control},a{a},{sentence},"
                     f"synthetic {kind}\n")
     for a, lines in enumerate(sentences):

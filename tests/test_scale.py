@@ -195,6 +195,38 @@ def test_the_claims_of_a_days_places_are_read_by_place_and_date_range(scale):
     assert "SEARCH event USING INDEX ix_event_place_date (place_id=? AND date>? AND date<?)" in plan, plan
 
 
+def test_a_cold_day_reads_its_parts_in_place_order_by_primary_keys(scale):
+    """The first request of a day (app/dayparts.py): one statement walks the layer's periods in
+    place order (ix_period_place: the features' order, no sort) and fetches each one's parts and
+    the step in force by primary key: no table scanned, nothing sorted. Recorded as it runs."""
+    from sqlalchemy import event
+
+    from app import dayparts
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "periodstep" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, parameters))
+
+    event.listen(scale["engine"], "before_cursor_execute", record)
+    try:
+        with Session(scale["engine"]) as s:
+            body = dayparts.collection_bytes(s, date(2030, 6, 1), stale_after_days=3)
+    finally:
+        event.remove(scale["engine"], "before_cursor_execute", record)
+    assert body is not None and len(seen) == 1
+    con = sqlite3.connect(scale["engine"].url.database)
+    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
+    con.close()
+    assert plan == [
+        "SEARCH controlperiod USING INDEX ix_period_place (layer=?)",
+        "SEARCH placepart USING INDEX sqlite_autoindex_placepart_1 (place_id=?) LEFT-JOIN",
+        "SEARCH periodpart USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN",
+        "SEARCH periodstep USING INDEX sqlite_autoindex_periodstep_1 (period_id=? AND day<?) LEFT-JOIN",
+    ], plan
+
+
 def test_compact_periods_let_a_client_compute_any_day(scale_client):
     places = scale_client.get("/api/places.json")
     assert places.status_code == 200 and places.headers["etag"]
