@@ -102,14 +102,15 @@ def _filter_state(session, side: str | None, type_: str | None, q: str | None) -
     return {"side": side or None, "type": type_ or None, "q": q or None}
 
 
-def _filters(session, state: dict, with_state: list[str] | None = None) -> dict:
+def _filters(session, state: dict, narrowed: tuple[bool, list[str]] | None = None) -> dict:
     """What the filters select on the day: `flt` (their query, appended to our links), `match` (the
     places whose markers stay bright, best search match first; None without filters) and
     `event_filters` (for queries.events; None when no place can match).
 
-    `with_state`: the places with a state on the day, already narrowed to the side filter in SQL
-    (queries.day_matches); the type and name filters narrow them further here, from what is kept
-    once per data version (each place's first event of the type, the places each search finds)."""
+    `narrowed` (from queries.day_matches, see _legend_and_matches): (True, the places with a state
+    on the day that the side filter keeps) or, without a side filter, (False, the places with no
+    state on the day). The type and name filters narrow further from what is kept once per data
+    version: each place's first event of the type, the places each search finds."""
     keys = [("side", state.get("side")), ("type", state.get("type")), ("q", state.get("q"))]
     out = {"flt": "".join("&" + urlencode({k: v}) for k, v in keys if v), "match": None,
            "event_filters": {"side_codes": [state["side"]] if state.get("side") else [],
@@ -119,26 +120,38 @@ def _filters(session, state: dict, with_state: list[str] | None = None) -> dict:
     if state.get("q"):
         found = daycache.memo(session, ("search", state["q"]), lambda: search.search_index(_search_index(session), state["q"]))
         out["event_filters"] = {**out["event_filters"], "places": found} if found else None
-    if with_state is not None and out["filtering"]:
-        ok = set(with_state)
+    if narrowed is not None and out["filtering"]:
+        only, ids = narrowed
+        ids = set(ids)
+        if found is not None:
+            candidates = found  # best match first
+        elif only:
+            candidates = sorted(ids)
+        else:
+            candidates = [row[0] for row in _search_index(session)] if not state.get("type") else None
+        first = None
         if state.get("type"):
             first = daycache.memo(session, ("first_event", state["type"], state["proposed"]), lambda: queries.first_event_dates(
                 session, types=[state["type"]], include_proposed=state["proposed"]))
-            ok = {pid for pid in ok if pid in first and first[pid] <= state["day"]}
-        order = found if found is not None else sorted(ok)
-        out["match"] = [pid for pid in order if pid in ok]
+            if candidates is None:
+                candidates = sorted(p for p, d in first.items() if d <= state["day"])
+        out["match"] = [p for p in candidates if (p in ids) == only
+                        and (first is None or (p in first and first[p] <= state["day"]))]
     return out
 
 
 def _search_index(session) -> list:
-    """Every place's folded names, once per data version (search.search_index reads them)."""
-    return daycache.memo(session, ("search_index",), lambda: search.index(session.exec(select(Place)).scalars()))
+    """Every place's folded names, once per data version (search.search_index reads them), in id order."""
+    return daycache.memo(session, ("search_index",), lambda: sorted(
+        search.index(session.exec(select(Place)).scalars()), key=lambda row: row[0]))
 
 
-def _legend_and_matches(session, state: dict, stale: int) -> tuple[dict, list[str] | None]:
-    """The day's legend (kept once per day and data version) and, when a filter is set, the places
-    with a state on the day narrowed to the side filter: one statement computes the day's states
-    for both (queries.day_matches), so a filtered panel costs what an unfiltered one does."""
+def _legend_and_matches(session, state: dict, stale: int) -> tuple[dict, tuple[bool, list[str]] | None]:
+    """The day's legend (kept once per day and data version) and, when a filter is set, what
+    _filters takes as `narrowed`: (True, the places with a state on the day that the side filter
+    keeps), or without a side filter (False, the places with no state on the day). One statement
+    computes the day's states for both (queries.day_matches), so a filtered panel costs what an
+    unfiltered one does."""
     day, proposed = state["day"], state["proposed"]
     key = ("legend", proposed, day, stale)
     if not any(state.get(k) for k in ("side", "type", "q")):
@@ -147,9 +160,10 @@ def _legend_and_matches(session, state: dict, stale: int) -> tuple[dict, list[st
     kept = daycache.memo_peek(str(session.get_bind().url), daycache.data_version(session), key)
     legend, ids = queries.day_matches(session, day, include_proposed=proposed, stale_after_days=stale,
                                       side=state.get("side"), legend=kept is daycache.MISSING)
+    narrowed = (bool(state.get("side")), ids)
     if legend is None:
-        return kept, ids
-    return daycache.memo(session, key, lambda: legend), ids
+        return kept, narrowed
+    return daycache.memo(session, key, lambda: legend), narrowed
 
 
 def _count_proposed(session) -> int:
@@ -385,12 +399,12 @@ def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
     settings = request.app.state.settings
     stale, proposed = settings.stale_after_days, state["proposed"]
-    summary, with_state = _legend_and_matches(session, state, stale)
+    summary, narrowed = _legend_and_matches(session, state, stale)
     legend = _legend(summary)
     base = str(request.base_url).rstrip("/")
     query = _query(state)
     return {
-        **_include(state), "unreviewed": summary["unreviewed"], **_filters(session, state, with_state),
+        **_include(state), "unreviewed": summary["unreviewed"], **_filters(session, state, narrowed),
         "sides": queries.sides(session), "event_types": EVENT_TYPES,
         "conflict": conflict, "state": state, "day": day, "iso": day.isoformat(),
         "words": words(day), "short": short(day), "legend": legend, "summary": summary,

@@ -201,15 +201,17 @@ def _legend_of(session: Session, rows, layer: str, stale_after_days: int) -> dic
 
 def matches_statement(session: Session, day: date, layer: str, stale_after_days: int,
                       side: str | None = None, legend: bool = True):
-    """The side panel's filter in SQL: the places with a state on `day` whose side shown or
-    challenger is `side` (every place with a state when `side` is None), in one statement with the
-    legend's grouped rows when `legend` (the day's states are computed once for both). Rows:
-    (key, stale, n, unreviewed, place_id), the legend's with place_id NULL, the places' with only it."""
+    """The side panel's filter in SQL, in one statement with the legend's grouped rows when `legend`
+    (the day's states are computed once for both): with `side`, the places with a state on `day`
+    whose side shown or challenger is `side`; without, the places with NO state on `day` (few:
+    those not reported yet), so that no filter reads every place's id. Rows: (key, stale, n,
+    unreviewed, place_id), the legend's with place_id NULL, the places' with only it."""
     st = _day_state_cte(session, day, layer, stale_after_days)
-    places = select(null().label("key"), null().label("stale"), null().label("n"), null().label("unreviewed"),
-                    st.c.place_id)
+    blank = (null().label("key"), null().label("stale"), null().label("n"), null().label("unreviewed"))
     if side:
-        places = places.where(or_(st.c.side == side, st.c.challenger == side))
+        places = select(*blank, st.c.place_id).where(or_(st.c.side == side, st.c.challenger == side))
+    else:
+        places = select(*blank, Place.id.label("place_id")).where(Place.id.not_in(select(st.c.place_id)))
     if not legend:
         return places
     return union_all(select(st.c.key, st.c.stale, func.count().label("n"), func.sum(st.c.proposed).label("unreviewed"),
@@ -219,10 +221,10 @@ def matches_statement(session: Session, day: date, layer: str, stale_after_days:
 def day_matches(session: Session, day: date, include_proposed: bool = False,
                 stale_after_days: int | None = None, side: str | None = None,
                 legend: bool = True) -> tuple[dict | None, list[str]]:
-    """(day_legend's answer, or None without `legend`; the ids, sorted, of the places with a state
-    on `day` whose side shown or challenger is `side`, or of every place with a state when `side`
-    is None), from one statement (matches_statement): what `day_states` says, without
-    reading every place's state into Python."""
+    """(day_legend's answer, or None without `legend`; place ids, sorted) from one statement
+    (matches_statement): with `side`, the places with a state on `day` whose side shown or
+    challenger is `side`; without, the places that have NO state on `day`. What `day_states`
+    says, without reading every place's state into Python."""
     if stale_after_days is None:
         stale_after_days = get_settings().stale_after_days
     layer = "proposed" if include_proposed else "accepted"

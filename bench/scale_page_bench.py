@@ -10,8 +10,8 @@ migrations and loader, then
   finds a few places and one that finds every place, all three), and the panel of days shown
   before; with `--compare DIR`, a second server runs the code of another checkout (`main`), the
   two answer the same requests alternately, and their bodies are compared;
-- in process (the same app through a test client), the thread CPU time of each part of a new
-  day's page: the legend's grouped query, what changed, the disagreements, the event list, the
+- in process (the same app through a test client), the CPU time of each kind of request for
+  new days, and the thread CPU time of each part of a new day's page: the legend's grouped query, what changed, the disagreements, the event list, the
   template. CPU time does not depend on how busy the machine is; wall time does.
 Not a test: README's "At scale" section keeps the figures.
 """
@@ -87,7 +87,7 @@ def http_figures(url: str, days: list[str], n: int, compare: Path | None = None)
                 for k in order:
                     ms, size, body = get(bases[k], path, headers)
                     times[k].append((ms, size))
-                    bodies[k] = body
+                    bodies[k] = body.replace(bases[k].encode(), b"")  # a full page names its own address
                 same[name] += len(set(bodies.values())) == 1
             out[name] = {}
             for k, xs in times.items():
@@ -96,6 +96,31 @@ def http_figures(url: str, days: list[str], n: int, compare: Path | None = None)
                                 "first_ms": round(xs[0][0], 1), "bytes": xs[0][1]}
             if compare is not None:
                 out[name]["identical"] = f"{same[name]}/{len(requests)}"
+    return out
+
+
+def cpu_by_kind(url: str, days: list[str], n: int) -> dict:
+    """In process, the CPU time of each kind of request (KINDS) for `n` new days each: median, and
+    the first (the first use of its filter: what is kept per data version is built then)."""
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        app = create_app(Settings(database_url=url, assets="local", cache_dir=cache))
+        with TestClient(app) as c:
+            c.get(f"/?date={START}")
+            for i, (name, query, fragment) in enumerate(KINDS):
+                ms = []
+                for d in days[i * n:(i + 1) * n]:
+                    t = time.process_time()
+                    r = c.get(f"/?date={d}{query}", headers={"HX-Request": "true"} if fragment else {})
+                    ms.append((time.process_time() - t) * 1000)
+                    assert r.status_code == 200, r.text[:200]
+                out[name] = {"median_ms": round(statistics.median(ms), 1), "first_ms": round(ms[0], 1),
+                             "max_ms": round(max(ms), 1)}
     return out
 
 
@@ -148,14 +173,16 @@ def main() -> None:
                     "with its app/locale/*.mo compiled): its server answers the same requests, alternating")
     args = ap.parse_args()
     rng = random.Random(11)
-    days = [(START + timedelta(days=i)).isoformat() for i in rng.sample(range(1, DAYS), (len(KINDS) + 1) * args.days)]
+    n, k = args.days, len(KINDS)
+    days = [(START + timedelta(days=i)).isoformat() for i in rng.sample(range(1, DAYS), (2 * k + 1) * n)]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         write_dataset(tmp / "data", places=args.places, events=args.events, articles=args.articles)
         url = build_database(tmp / "bench.db", tmp / "data")
         before = os.getloadavg()
-        http = http_figures(url, days, args.days, args.compare)
-        cpu = cpu_figures(url, days[len(KINDS) * args.days:])
+        http = http_figures(url, days[:k * n], n, args.compare)
+        by_kind = cpu_by_kind(url, days[k * n:2 * k * n], n)
+        cpu = cpu_figures(url, days[2 * k * n:])
     after = os.getloadavg()
     print(f"{args.places} places / {args.events} events; load average (1, 5, 15 min) "
           f"{before[0]:.1f} {before[1]:.1f} {before[2]:.1f} before, {after[0]:.1f} {after[1]:.1f} {after[2]:.1f} after")
@@ -165,6 +192,9 @@ def main() -> None:
         cells = [f"{k}: {f['median_ms']:6.1f} ms (max {f['max_ms']:6.1f}; first {f['first_ms']:6.1f}) {f['bytes'] / 1000:4.1f} KB"
                  for k, f in by.items() if k != "identical"]
         print(f"  {name:40} " + " | ".join(cells) + (f" | identical {by['identical']}" if "identical" in by else ""))
+    print(f"  CPU time in process (this checkout), {n} new days per kind: median (first, max)")
+    for name, f in by_kind.items():
+        print(f"  {name:40} {f['median_ms']:6.1f} ms ({f['first_ms']:.1f}, {f['max_ms']:.1f})")
     print("  CPU time of a new day's page, per part (median of the page; parts: mean):")
     for name, ms in cpu.items():
         print(f"    {name:30} {ms:7.1f} ms")
