@@ -142,8 +142,8 @@ def _filters(session, state: dict, narrowed: tuple[bool, list[str]] | None = Non
 
 def _search_index(session) -> list:
     """Every place's folded names, once per data version (search.search_index reads them), in id order."""
-    return daycache.memo(session, ("search_index",), lambda: sorted(
-        search.index(session.exec(select(Place)).scalars()), key=lambda row: row[0]))
+    return daycache.memo(session, ("search_index",), lambda: sorted(search.index(session.execute(
+        select(Place.id, Place.name, Place.names, Place.aliases, Place.population))), key=lambda row: row[0]))
 
 
 def _legend_and_matches(session, state: dict, stale: int) -> tuple[dict, tuple[bool, list[str]] | None]:
@@ -486,7 +486,8 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     side_by = {s["code"]: s for s in ctx["summary"]["sides"]}
     disputed = [{**p, "conflicts": [{**c, "words": claims_text(c, side_by)} for c in p["conflicts"]]}
                 for p in disputed]  # in the page's language; the kept list is not changed
-    shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in set(ctx["match"])]
+    matched = set(ctx["match"] or ())
+    shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in matched]
     ctx.update(changes=shown, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
                                                                     ctx["event_filters"]),
                pending=state["proposed"] or _count_proposed(session),

@@ -87,7 +87,8 @@ def http_figures(url: str, days: list[str], n: int, compare: Path | None = None)
                 for k in order:
                     ms, size, body = get(bases[k], path, headers)
                     times[k].append((ms, size))
-                    bodies[k] = body.replace(bases[k].encode(), b"")  # a full page names its own address
+                    # a full page names its own address (also URL-encoded, in its oEmbed link)
+                    bodies[k] = body.replace(bases[k].encode(), b"").replace(quote(bases[k], safe="").encode(), b"")
                 same[name] += len(set(bodies.values())) == 1
             out[name] = {}
             for k, xs in times.items():
