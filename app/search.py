@@ -47,7 +47,8 @@ def search(places, query: str) -> list[str]:
 
 def index(places) -> list[tuple[str, int, tuple[str, ...]]]:
     """(id, population, folded names) of each place: what `search_index` reads, folded once."""
-    return [(p.id, p.population or 0, tuple(dict.fromkeys(fold(n) for n in place_names(p)))) for p in places]
+    return [(p.id, p.population or 0, tuple(dict.fromkeys(fold(n) for n in dict.fromkeys(place_names(p)))))
+            for p in places]
 
 
 def search_index(rows, query: str) -> list[str]:
