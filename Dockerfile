@@ -68,7 +68,7 @@ ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         fonts-dejavu-core libfribidi0 >/dev/null \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /var/lib/tidemark \
             --shell /usr/sbin/nologin tidemark \
  && mkdir -p /var/lib/tidemark && chown 10001:10001 /var/lib/tidemark
