@@ -520,9 +520,12 @@ def _event_filter(stmt, *, date_from: date | None = None, date_to: date | None =
                   places: Sequence[str] = (), side_codes: Sequence[str] = (),
                   types: Sequence[str] = (), include_proposed: bool = False, ids: Sequence[str] = (),
                   scan: bool = False):
-    """The filters of `events`; `scan`: read the event table in one pass, by no index (SQLite)."""
+    """The filters of `events`; `scan`: read the event table in one pass, by no index (SQLite).
+    A filter on many places (over SCAN_ABOVE: a broad search) never picks the place index: the
+    rows are read in the order asked for (date) and checked against the places."""
     status, day, place = ((Unindexed(Event.status), Unindexed(Event.date), Unindexed(Event.place_id)) if scan
-                          else (Event.status, Event.date, Event.place_id))
+                          else (Event.status, Event.date,
+                                Unindexed(Event.place_id) if len(places) > SCAN_ABOVE else Event.place_id))
     statuses = ("accepted", "proposed") if include_proposed else ("accepted",)
     stmt = stmt.where(status.in_(statuses))
     if date_from:

@@ -301,3 +301,34 @@ def test_filtered_counts_read_the_event_table_in_one_pass(scale):
     for plan in plans[:3]:
         assert plan == ["SCAN event", "USE TEMP B-TREE FOR GROUP BY"], plan
     assert plans[3][0].startswith("SEARCH event USING INDEX ix_event_place_date"), plans[3]
+
+
+def test_a_broad_search_reads_the_panels_events_in_date_order(scale):
+    """The panel's newest events for a search that finds many places (over queries.SCAN_ABOVE) are
+    read in date order, each checked against the places, not every event of those places sorted;
+    a narrow search reads its few places by the (place, date) index."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "FROM event JOIN place" in statement:
+            seen.append((statement, parameters))
+
+    ids = [f"p{i}" for i in range(500)]  # a quarter of the places
+    event.listen(scale["engine"], "before_cursor_execute", record)
+    try:
+        with Session(scale["engine"]) as s:
+            queries.events(s, date_to=date(2030, 6, 1), newest_first=True, limit=4, places=ids, side_codes=["sdf"])
+            queries.events(s, date_to=date(2030, 6, 1), newest_first=True, limit=4, places=ids[:5])
+    finally:
+        event.remove(scale["engine"], "before_cursor_execute", record)
+    con = sqlite3.connect(scale["engine"].url.database)
+    plans = [[r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)] for sql, params in seen]
+    con.close()
+    assert len(plans) == 2
+    # read in date order (by the date or the (status, date) index; at most the ids of one day sorted)
+    assert plans[0][0].startswith(("SEARCH event USING INDEX ix_event_date_id",
+                                   "SEARCH event USING INDEX ix_event_status_date")), plans[0]
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plans[0], plans[0]
+    assert any(line.startswith("SEARCH event USING INDEX ix_event_place_date") for line in plans[1]), plans[1]
