@@ -26,7 +26,9 @@ PATHS = [
     "/api/timeline.json",
     "/api/compare.json?from=2024-11-26&to=2024-12-08",
     "/api/areas.geojson?date=2024-12-05",
+    "/api/events/2024-12-07-damascus-encirclement-c4dd",
     "/api/sources/dw-20241207-daraa",
+    "/api/sources/05cd8124109c73fd",
     "/oembed?url=http%3A%2F%2Ftestserver%2F%3Fdate%3D2024-12-08",
     "/healthz",
 ]
