@@ -62,6 +62,13 @@ FROM ${BASE}
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 PORT=8000 ASSETS=cdn LOAD_ON_START=empty \
     DATABASE_URL=sqlite:////var/lib/tidemark/tidemark.db DATA_DIR=/var/lib/tidemark/data
+# The share card (app/preview.py) draws its words with DejaVu Sans (fonts-dejavu-core: Latin, Greek,
+# Cyrillic, Arabic) and shapes Arabic with the libraqm in Pillow's wheel, which loads libfribidi0;
+# without them an Arabic card is missing-glyph boxes, or unjoined letters left to right.
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        fonts-dejavu-core libfribidi0 >/dev/null \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /var/lib/tidemark \
             --shell /usr/sbin/nologin tidemark \
  && mkdir -p /var/lib/tidemark && chown 10001:10001 /var/lib/tidemark

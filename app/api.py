@@ -345,7 +345,9 @@ def timeline_json(session: SessionDep, include: IncludeQ = None) -> dict:
 
 @router.get("/api/sides.json", tags=["meta"], response_model=SideList)
 def sides_json(session: SessionDep) -> dict:
-    return {"sides": [s.model_dump() for s in queries.sides(session)]}
+    # In the fields' declared order: a row loaded by SQLAlchemy fills its attributes in an order
+    # that follows string hashing, which differs between processes, and model_dump() follows it.
+    return {"sides": [{name: getattr(s, name) for name in Side.model_fields} for s in queries.sides(session)]}
 
 
 def get_article(session, article_id: str) -> Article:

@@ -102,10 +102,15 @@ def _filter_state(session, side: str | None, type_: str | None, q: str | None) -
     return {"side": side or None, "type": type_ or None, "q": q or None}
 
 
-def _filters(session, state: dict, states=None) -> dict:
+def _filters(session, state: dict, narrowed: tuple[bool, list[str]] | None = None) -> dict:
     """What the filters select on the day: `flt` (their query, appended to our links), `match` (the
     places whose markers stay bright, best search match first; None without filters) and
-    `event_filters` (for queries.events; None when no place can match)."""
+    `event_filters` (for queries.events; None when no place can match).
+
+    `narrowed` (from queries.day_matches, see _legend_and_matches): (True, the places with a state
+    on the day that the side filter keeps) or, without a side filter, (False, the places with no
+    state on the day). The type and name filters narrow further from what is kept once per data
+    version: each place's first event of the type, the places each search finds."""
     keys = [("side", state.get("side")), ("type", state.get("type")), ("q", state.get("q"))]
     out = {"flt": "".join("&" + urlencode({k: v}) for k, v in keys if v), "match": None,
            "event_filters": {"side_codes": [state["side"]] if state.get("side") else [],
@@ -113,21 +118,52 @@ def _filters(session, state: dict, states=None) -> dict:
            "filtering": any(v for _, v in keys)}
     found = None
     if state.get("q"):
-        found = search.search(session.exec(select(Place)).scalars(), state["q"])
+        found = daycache.memo(session, ("search", state["q"]), lambda: search.search_index(_search_index(session), state["q"]))
         out["event_filters"] = {**out["event_filters"], "places": found} if found else None
-    if states is not None and out["filtering"]:
-        typed = (queries.places_with_events(session, date_to=state["day"], types=[state["type"]],
-                                            include_proposed=state["proposed"]) if state.get("type") else None)
-        ok = set()
-        for pid, (_status, side, challenger, _stale, _proposed) in states().items():
-            if state.get("side") and state["side"] not in (side, challenger):
-                continue
-            if typed is not None and pid not in typed:
-                continue
-            ok.add(pid)
-        order = found if found is not None else sorted(ok)
-        out["match"] = [pid for pid in order if pid in ok]
+    if narrowed is not None and out["filtering"]:
+        only, ids = narrowed
+        ids = set(ids)
+        if found is not None:
+            candidates = found  # best match first
+        elif only:
+            candidates = sorted(ids)
+        else:
+            candidates = [row[0] for row in _search_index(session)] if not state.get("type") else None
+        first = None
+        if state.get("type"):
+            first = daycache.memo(session, ("first_event", state["type"], state["proposed"]), lambda: queries.first_event_dates(
+                session, types=[state["type"]], include_proposed=state["proposed"]))
+            if candidates is None:
+                candidates = sorted(p for p, d in first.items() if d <= state["day"])
+        out["match"] = [p for p in candidates if (p in ids) == only
+                        and (first is None or (p in first and first[p] <= state["day"]))]
     return out
+
+
+def _search_index(session) -> list:
+    """Every place's folded names, once per data version (search.search_index reads them), in id order."""
+    return daycache.memo(session, ("search_index",), lambda: sorted(search.index(session.execute(
+        select(Place.id, Place.name, Place.names, Place.aliases, Place.population))), key=lambda row: row[0]))
+
+
+def _legend_and_matches(session, state: dict, stale: int) -> tuple[dict, tuple[bool, list[str]] | None]:
+    """The day's legend (kept once per day and data version) and, when a filter is set, what
+    _filters takes as `narrowed`: (True, the places with a state on the day that the side filter
+    keeps), or without a side filter (False, the places with no state on the day). One statement
+    computes the day's states for both (queries.day_matches), so a filtered panel costs what an
+    unfiltered one does."""
+    day, proposed = state["day"], state["proposed"]
+    key = ("legend", proposed, day, stale)
+    if not any(state.get(k) for k in ("side", "type", "q")):
+        return daycache.memo(session, key, lambda: queries.day_legend(
+            session, day, include_proposed=proposed, stale_after_days=stale)), None
+    kept = daycache.memo_peek(str(session.get_bind().url), daycache.data_version(session), key)
+    legend, ids = queries.day_matches(session, day, include_proposed=proposed, stale_after_days=stale,
+                                      side=state.get("side"), legend=kept is daycache.MISSING)
+    narrowed = (bool(state.get("side")), ids)
+    if legend is None:
+        return kept, narrowed
+    return daycache.memo(session, key, lambda: legend), narrowed
 
 
 def _count_proposed(session) -> int:
@@ -313,12 +349,11 @@ def _event_groups(session, day: date, offset: int = 0, limit: int | None = None,
     if filters is None:
         return {"groups": [], "total": 0, "offset": offset, "next_offset": None, "continued": False}
     filters = filters if isinstance(filters, dict) else {}
-    if any(filters.values()):
-        per_day = queries.event_counts(session, date_to=day, include_proposed=proposed, **filters)
-    else:  # unfiltered: every day's count once per data version
-        per_day = {d: n for d, n in daycache.memo(
-            session, ("event_counts", proposed),
-            lambda: queries.event_counts(session, include_proposed=proposed)).items() if d <= day}
+    # every day's count once per data version and filter (places: those a search found)
+    key = tuple((k, tuple(v)) for k, v in sorted(filters.items()) if v)
+    per_day = {d: n for d, n in daycache.memo(
+        session, ("event_counts", proposed, *key),
+        lambda: queries.event_counts(session, include_proposed=proposed, **filters)).items() if d <= day}
     total = sum(per_day.values())
     rows = queries.events(session, date_to=day, newest_first=True, include_proposed=proposed,
                           limit=limit, offset=offset, **filters)
@@ -364,14 +399,12 @@ def _context(request: Request, session, state: dict) -> dict:
     conflict, day = state["conflict"], state["day"]
     settings = request.app.state.settings
     stale, proposed = settings.stale_after_days, state["proposed"]
-    summary = daycache.memo(session, ("legend", proposed, day, stale), lambda: queries.day_legend(
-        session, day, include_proposed=proposed, stale_after_days=stale))
+    summary, narrowed = _legend_and_matches(session, state, stale)
     legend = _legend(summary)
     base = str(request.base_url).rstrip("/")
     query = _query(state)
-    states = lambda: queries.day_states(session, day, include_proposed=proposed, stale_after_days=stale)  # noqa: E731
     return {
-        **_include(state), "unreviewed": summary["unreviewed"], **_filters(session, state, states),
+        **_include(state), "unreviewed": summary["unreviewed"], **_filters(session, state, narrowed),
         "sides": queries.sides(session), "event_types": EVENT_TYPES,
         "conflict": conflict, "state": state, "day": day, "iso": day.isoformat(),
         "words": words(day), "short": short(day), "legend": legend, "summary": summary,
@@ -453,7 +486,8 @@ def index(request: Request, session: SessionDep, date: Param = None, place: Para
     side_by = {s["code"]: s for s in ctx["summary"]["sides"]}
     disputed = [{**p, "conflicts": [{**c, "words": claims_text(c, side_by)} for c in p["conflicts"]]}
                 for p in disputed]  # in the page's language; the kept list is not changed
-    shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in set(ctx["match"])]
+    matched = set(ctx["match"] or ())
+    shown = changes if ctx["match"] is None else [c for c in changes if c["id"] in matched]
     ctx.update(changes=shown, disputed=disputed, events=_event_groups(session, day, 0, PANEL_EVENTS, state["proposed"],
                                                                     ctx["event_filters"]),
                pending=state["proposed"] or _count_proposed(session),

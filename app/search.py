@@ -42,9 +42,27 @@ def rank(names: list[str], query: str) -> int | None:
 
 def search(places, query: str) -> list[str]:
     """Ids of the places one of whose names matches `query`, best first."""
+    return search_index(index(places), query)
+
+
+def index(places) -> list[tuple[str, int, tuple[str, ...]]]:
+    """(id, population, folded names) of each place: what `search_index` reads, folded once."""
+    return [(p.id, p.population or 0, tuple(dict.fromkeys(fold(n) for n in dict.fromkeys(place_names(p)))))
+            for p in places]
+
+
+def search_index(rows, query: str) -> list[str]:
+    """`search` over an `index` of the places: the same answer, without folding their names again."""
+    q = fold(query)
+    if not q:
+        return []
     hits = []
-    for p in places:
-        r = rank(place_names(p), query)
-        if r is not None:
-            hits.append((r, -(p.population or 0), p.id))
+    for pid, population, names in rows:
+        best = None
+        for n in names:
+            r = 0 if n == q else 1 if n.startswith(q) else 2 if q in n else None
+            if r is not None and (best is None or r < best):
+                best = r
+        if best is not None:
+            hits.append((best, -population, pid))
     return [pid for _, _, pid in sorted(hits)]

@@ -98,6 +98,11 @@ def test_legend_equals_the_geojson_with_stale_contested_and_unreviewed_claims(fr
 def test_the_page_does_not_build_the_days_geojson(client, monkeypatch):
     """The panel's legend and unreviewed count come from the grouped query; only the places that
     changed that day, or whose reports may disagree, are built as features."""
+    from collections import OrderedDict
+
+    from app import daycache
+
+    monkeypatch.setattr(daycache, "_MEMO", OrderedDict())  # new days, whatever other tests asked before
     calls = []
     real = queries.control_collection
 

@@ -49,15 +49,16 @@ def build_database(path: Path, data_dir: Path = ROOT / "data") -> str:
 
 @contextmanager
 def running_server(database_url: str, host: str = "127.0.0.1", log: Path | None = None,
-                   tile_url: str = TILE_URL):
-    """Yield the base URL of a uvicorn serving the app; stop it afterwards."""
+                   tile_url: str = TILE_URL, root: Path = ROOT, env: dict | None = None):
+    """Yield the base URL of a uvicorn serving the app (the one in `root`: another checkout for
+    benchmarks that compare two versions); stop it afterwards."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "ASSETS": "local", "TILE_URL": tile_url,
-           "PYTHONUNBUFFERED": "1"}
+           "PYTHONUNBUFFERED": "1", **(env or {})}
     out = open(log, "w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", str(port),
-         "--log-level", "warning"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+         "--log-level", "warning"], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://{host}:{port}"
     try:
         deadline = time.monotonic() + 30

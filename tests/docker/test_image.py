@@ -141,6 +141,33 @@ def test_image_contents(image, tmp_path):
         ctr.remove()
 
 
+def test_share_cards_draw_arabic_in_the_image(image, tmp_path, request):
+    """The share card's font and Arabic shaping are in the image: DejaVu Sans (fonts-dejavu-core)
+    is found, Pillow lays text out with libraqm (libfribidi0), and an Arabic word comes out joined,
+    not as isolated letters or missing-glyph boxes; with the same Pillow and font file, the very
+    bitmap the host draws."""
+    import subprocess
+    import sys
+
+    probe = Path(__file__).with_name("arabic_probe.py")
+    ctr = images.Container(image["tag"], {str(probe.parent): "/probe:ro"}, {}, tmp_path / "probe.log")
+    try:
+        done = ctr.exec("python3", "/probe/arabic_probe.py")
+    finally:
+        ctr.remove()
+    assert done.returncode == 0, done.stdout + done.stderr
+    inside = json.loads(done.stdout.strip().splitlines()[-1])
+    host = json.loads(subprocess.run([sys.executable, str(probe)], capture_output=True, text=True,
+                                     check=True).stdout.strip().splitlines()[-1])
+    report(request, f"Arabic in the image: {inside}")
+    assert inside["font_path"] and inside["font_path"].endswith("/DejaVuSans.ttf"), inside
+    assert inside["raqm"], inside
+    assert inside["ink"] > 500 and inside["differs_from_missing_glyphs"], inside
+    assert inside["differs_from_basic_layout"], inside  # shaped: joined letters, right to left
+    if (inside["pillow"], inside["font_sha256"]) == (host["pillow"], host["font_sha256"]) and host["raqm"]:
+        assert inside["card_sha256"] == host["card_sha256"], (inside, host)
+
+
 def snapshot(db: Path) -> dict:
     """Every event's status, the counts by status, and the schema revision."""
     with sqlite3.connect(db) as conn:
