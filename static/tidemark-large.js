@@ -91,15 +91,15 @@
      over", as the canvas does) into one buffer covering the box of all markers (and the previous
      box, to clear it), which is written with ONE putImageData. A redraw always paints the whole
      box: Leaflet's partial redraws (`_redrawBounds`) give the same picture. If a layer is not a
-     round circle, or the platform is big-endian, the drawImage path draws instead (set `pixels`
-     to false for it: the benchmark compares both). Clicks, popups and tooltips are Leaflet's own
-     (found by geometry, not by pixels). The map's markers use it when #map has data-canvas; the
-     areas' and basemap's panes keep their own renderers. */
+     round circle, on a retina screen (4 times the pixels to blend) or a big-endian platform, the
+     drawImage path draws instead (`pixels` false; the benchmark compares both). Clicks, popups
+     and tooltips are Leaflet's own (found by geometry, not by pixels). The map's markers use it
+     when #map has data-canvas; the areas' and basemap's panes keep their own renderers. */
   var LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1, UNPM = new Float64Array(256);
   for (var q = 1; q < 256; q++) UNPM[q] = 255 / q;
 
   var Sprites = window.L && L.Canvas.extend({
-    pixels: LE,
+    pixels: LE && !L.Browser.retina,  /* (a retina canvas has 4 times the pixels: drawImage there) */
     _updateStyle: function (layer) {  /* a new look: find its sprite on the next draw */
       layer._sprite = null;
       L.Canvas.prototype._updateStyle.call(this, layer);
