@@ -40,10 +40,14 @@
     return c.iso[d] || (c.iso[d] = new Date(c.start + d * DAY).toISOString().slice(0, 10));
   }
 
-  /* The last row of `list` whose column `col` is <= d (rows are in date order). */
+  /* The last row of `list` whose column `col` is <= d (rows are in date order): a binary search. */
   function lastUpTo(list, col, d) {
-    for (var i = list.length - 1; i >= 0; i--) if (list[i][col] <= d) return list[i];
-    return null;
+    var lo = 0, hi = list.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (list[mid][col] <= d) lo = mid + 1; else hi = mid;
+    }
+    return lo ? list[lo - 1] : null;
   }
 
   function day(c, date) {
