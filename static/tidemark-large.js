@@ -262,7 +262,6 @@
     return canvas;
   }
 
-
   if (Sprites) {
     L.Map.addInitHook(function () {
       if (this.getContainer().dataset.canvas && !this.options.renderer) {
