@@ -1,7 +1,7 @@
 """Browser benchmark at scale: a slider step on the large map (canvas mode) in Chromium.
 
     .venv/bin/python bench/scale_browser_bench.py [--places 5000 --events 100000 --articles 1000]
-                                                  [--steps 30] [--play 20] [--json]
+                                                  [--steps 30] [--play 20] [--compare] [--json]
 
 Writes the synthetic conflict (bench/synthetic.py) in the `data/` format, builds a SQLite
 database with the real migrations and loader, starts the real server (`uvicorn app.main:app`,
@@ -19,6 +19,11 @@ ASSETS=local, TILE_URL=none) and drives Debian's /usr/bin/chromium through Playw
 - back-to-back: steps without a pause, each waiting for its paint, as steps per second (what
   the map could play at); and Play itself (one day a second by design): the lag of each day's
   map behind its tick.
+
+`--compare` measures, in the same page and run, this code ("new": the markers written as pixels
+by static/tidemark-large.js, no tick per day under a slider of more than 60 days) against the
+way `main` drew them before ("old": one drawImage per marker, a tick per day), switching before
+each reader's step, every 5 back-to-back steps, and for each half of Play.
 
 Not a test: figures depend on the machine; README's "At scale" section keeps them.
 """
@@ -100,6 +105,16 @@ PLAY_JS = """async ([days, timeout]) => {
 }"""
 
 
+MODES = {"new": {"pixels": True, "ticks": False}, "old": {"pixels": False, "ticks": True}}
+
+SET_MODE_JS = """(mode) => {
+  const r = tidemarkLarge.renderer, s = document.getElementById('slider');
+  r.pixels = mode.pixels;
+  if (mode.ticks) s.setAttribute('list', 'tl-days'); else s.removeAttribute('list');
+  r._redrawBounds = null; r._redraw();
+}"""
+
+
 def stats(values: list[float]) -> dict:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, max(0, round(len(ordered) * 0.95) - 1))]
@@ -107,7 +122,8 @@ def stats(values: list[float]) -> dict:
             "max": round(max(values), 1)}
 
 
-def run(places: int, events: int, articles: int, steps: int, play: int) -> dict:
+def run(places: int, events: int, articles: int, steps: int, play: int, compare: bool = False) -> dict:
+    modes = ["new", "old"] if compare else [None]
     from playwright.sync_api import sync_playwright
 
     out: dict = {"places": places, "events": events, "loadavg_before": os.getloadavg()}
@@ -135,41 +151,57 @@ def run(places: int, events: int, articles: int, steps: int, play: int) -> dict:
                 days = page.locator("#tl-days option").count()
                 page.wait_for_timeout(1500)  # the first panel settles
 
-                # reader's steps: one day at a time, each with its panel, then a pause
-                results = []
-                index = 0
-                for _ in range(steps):
-                    index = index + 1 if index + 1 < days else 1
-                    results.append(page.evaluate(STEP_JS, [index, 120_000, True]))
-                    page.wait_for_timeout(200)
-                out["steps"] = {
-                    "map_ms": stats([r["map"] for r in results]),
-                    "compute_render_ms": stats([r["compute"] for r in results]),
-                    "panel_ms": stats([r["panel"] for r in results]),
-                    "map_bytes": stats([r["map_bytes"] for r in results]),
-                    "panel_bytes": stats([r["panel_bytes"] for r in results]),
-                    "requests": sorted({u for r in results for u in r["requests"]}),
-                }
+                def mode(name):
+                    if name:
+                        page.evaluate(SET_MODE_JS, MODES[name])
+                        page.wait_for_timeout(200)
 
-                # back to back, as fast as the map can go (no panel wait, no pause)
-                t0 = time.perf_counter()
-                fast = []
-                for k in range(steps):
+                # reader's steps: one day at a time, each with its panel, then a pause
+                results = {m: [] for m in modes}
+                index = 0
+                for k in range(steps * len(modes)):
+                    m = modes[k % len(modes)]
+                    mode(m)
                     index = index + 1 if index + 1 < days else 1
-                    fast.append(page.evaluate(STEP_JS, [index, 120_000, False])["map"])
-                elapsed = time.perf_counter() - t0
-                out["back_to_back"] = {"map_ms": stats(fast), "steps_per_s": round(steps / elapsed, 1)}
+                    results[m].append(page.evaluate(STEP_JS, [index, 120_000, True]))
+                    page.wait_for_timeout(200)
+                for m, rs in results.items():
+                    out.setdefault(m or "this", {})["steps"] = {
+                        "map_ms": stats([r["map"] for r in rs]),
+                        "compute_render_ms": stats([r["compute"] for r in rs]),
+                        "panel_ms": stats([r["panel"] for r in rs]),
+                        "map_bytes": stats([r["map_bytes"] for r in rs]),
+                        "panel_bytes": stats([r["panel_bytes"] for r in rs]),
+                        "requests": sorted({u for r in rs for u in r["requests"]}),
+                    }
+
+                # back to back, as fast as the map can go (no panel wait, no pause), 5 steps per mode in turn
+                fast = {m: [] for m in modes}
+                spent = {m: 0.0 for m in modes}
+                for k in range(0, steps * len(modes), 5):
+                    m = modes[(k // 5) % len(modes)]
+                    mode(m)
+                    t0 = time.perf_counter()
+                    for _ in range(5):
+                        index = index + 1 if index + 1 < days else 1
+                        fast[m].append(page.evaluate(STEP_JS, [index, 120_000, False])["map"])
+                    spent[m] += time.perf_counter() - t0
+                for m in modes:
+                    out[m or "this"]["back_to_back"] = {"map_ms": stats(fast[m]),
+                                                        "steps_per_s": round(len(fast[m]) / spent[m], 1)}
                 page.wait_for_timeout(2000)
 
                 # Play: one day a second; when does each day's map appear after play starts
-                page.goto(f"{base}/?date=2030-03-01")
-                page.wait_for_selector('#map[data-date="2030-03-01"]', timeout=300_000)
-                page.wait_for_timeout(1500)
-                seen = page.evaluate(PLAY_JS, [play, 1000 * (play + 30)])
-                lags = [t - 1000 * (i + 1) for i, t in enumerate(seen)]
-                out["play"] = {"days_shown": len(seen), "of": play,
-                               "lag_behind_tick_ms": stats(lags) if lags else None,
-                               "days_per_s": round(len(seen) / (seen[-1] / 1000), 2) if seen else 0}
+                for m in modes:
+                    page.goto(f"{base}/?date=2030-03-01")
+                    page.wait_for_selector('#map[data-date="2030-03-01"]', timeout=300_000)
+                    mode(m)
+                    page.wait_for_timeout(1500)
+                    seen = page.evaluate(PLAY_JS, [play, 1000 * (play + 30)])
+                    lags = [t - 1000 * (i + 1) for i, t in enumerate(seen)]
+                    out[m or "this"]["play"] = {"days_shown": len(seen), "of": play,
+                                                "lag_behind_tick_ms": stats(lags) if lags else None,
+                                                "days_per_s": round(len(seen) / (seen[-1] / 1000), 2) if seen else 0}
                 browser.close()
         finally:
             if env_cache is None:
@@ -187,16 +219,27 @@ def main() -> None:
     ap.add_argument("--articles", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--play", type=int, default=20, help="days of Play to watch")
+    ap.add_argument("--compare", action="store_true",
+                    help="alternate this code's markers with the old drawImage ones (and the slider's ticks)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    r = run(args.places, args.events, args.articles, args.steps, args.play)
+    r = run(args.places, args.events, args.articles, args.steps, args.play, args.compare)
     if args.json:
         print(json.dumps(r, indent=2))
         return
-    fv, s, b, pl = r["first_view"], r["steps"], r["back_to_back"], r["play"]
+    fv = r["first_view"]
     print(f"{r['places']} places / {r['events']} events; load {r['load_s']} s; "
           f"load average {r['loadavg_before'][0]:.1f} before, {r['loadavg_after'][0]:.1f} after")
     print(f"first view: {fv['ms']} ms; places.json {fv['places']}, periods.json {fv['periods']}")
+    for name in ("this", "new", "old"):
+        if name in r:
+            if name != "this":
+                print(f"--- {name}: {MODES[name]}")
+            report(r[name])
+
+
+def report(r: dict) -> None:
+    s, b, pl = r["steps"], r["back_to_back"], r["play"]
     print(f"step -> canvas painted: median {s['map_ms']['median']} ms, p95 {s['map_ms']['p95']} ms "
           f"(compute+render until data-date: median {s['compute_render_ms']['median']} ms, p95 {s['compute_render_ms']['p95']})")
     print(f"bytes per step: map data median {s['map_bytes']['median']:.0f} B (max {s['map_bytes']['max']:.0f}); "

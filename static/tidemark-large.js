@@ -40,10 +40,14 @@
     return c.iso[d] || (c.iso[d] = new Date(c.start + d * DAY).toISOString().slice(0, 10));
   }
 
-  /* The last row of `list` whose column `col` is <= d (rows are in date order). */
+  /* The last row of `list` whose column `col` is <= d (rows are in date order): a binary search. */
   function lastUpTo(list, col, d) {
-    for (var i = list.length - 1; i >= 0; i--) if (list[i][col] <= d) return list[i];
-    return null;
+    var lo = 0, hi = list.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (list[mid][col] <= d) lo = mid + 1; else hi = mid;
+    }
+    return lo ? list[lo - 1] : null;
   }
 
   function day(c, date) {
@@ -80,44 +84,182 @@
     out.dataset.date = date;
   }
 
-  /* The markers' canvas, drawn with sprites. Leaflet's canvas renderer draws each circle as a path
-     (arc, fill, then a stroke, often dashed); with 5,000 overlapping markers a step's repaint is
-     then mostly a software rasterizer stroking dashed rings. Here each distinct look (radius, fill,
-     outline, its width, opacity and dashes) is drawn once into a small bitmap, with Leaflet's own
-     fill and stroke, and every marker of that look is a copy of it (drawImage, on whole pixels as
-     Leaflet's circles are): the same marks, far less work per frame. Clicks, popups and tooltips are
-     Leaflet's own (found by geometry, not by pixels). The map's markers use it when #map has
-     data-canvas; the areas' pane keeps its own renderer. */
+  /* The markers' canvas. Leaflet's canvas renderer draws each circle as a path (arc, fill, then a
+     stroke, often dashed); with 5,000 overlapping markers a repaint is then mostly a software
+     rasterizer stroking dashed rings. Here each distinct look (radius, fill, outline, its width,
+     opacity and dashes) is drawn once into a small bitmap, with Leaflet's own fill and stroke, and
+     every marker of that look is a copy of it, on whole pixels as Leaflet places its circles.
+     Copies by drawImage still cost ~2 µs each in Chromium without a GPU (recorded, then rasterized),
+     so by default (`pixels`) a redraw writes the pixels itself: each look's non-transparent pixels
+     are kept once, premultiplied; every marker in Leaflet's drawing order is blended ("source
+     over", as the canvas does) into one buffer covering the box of all markers (and the previous
+     box, to clear it), which is written with ONE putImageData. A redraw always paints the whole
+     box: Leaflet's partial redraws (`_redrawBounds`) give the same picture. If a layer is not a
+     round circle, on a retina screen (4 times the pixels to blend) or a big-endian platform, the
+     drawImage path draws instead (`pixels` false; the benchmark compares both). Clicks, popups
+     and tooltips are Leaflet's own (found by geometry, not by pixels). The map's markers use it
+     when #map has data-canvas; the areas' and basemap's panes keep their own renderers. */
+  var LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1, UNPM = new Float64Array(256);
+  for (var q = 1; q < 256; q++) UNPM[q] = 255 / q;
+
   var Sprites = window.L && L.Canvas.extend({
+    pixels: LE && !L.Browser.retina,  /* (a retina canvas has 4 times the pixels: drawImage there) */
     _updateStyle: function (layer) {  /* a new look: find its sprite on the next draw */
       layer._sprite = null;
       L.Canvas.prototype._updateStyle.call(this, layer);
     },
-    _updateCircle: function (layer) {
-      if (!this._drawing || layer._empty()) return;
-      var r = Math.max(Math.round(layer._radius), 1), p = layer._point, s = layer._sprite;
-      if ((Math.max(Math.round(layer._radiusY), 1) || r) !== r) return L.Canvas.prototype._updateCircle.call(this, layer);
+    _spriteOf: function (layer, r) {
+      var s = layer._sprite;
       if (!s || s.r !== r) {
         var o = layer.options, key = [r, o.fill, o.fillColor, o.fillOpacity, o.stroke, o.weight, o.color, o.opacity,
           o.dashArray, o.lineCap, o.lineJoin].join('|');
         s = layer._sprite = (this._sprites = this._sprites || {})[key] || (this._sprites[key] = sprite(this, layer, r));
       }
+      return s;
+    },
+    _updateCircle: function (layer) {  /* the drawImage path */
+      if (!this._drawing || layer._empty()) return;
+      var r = Math.max(Math.round(layer._radius), 1), p = layer._point;
+      if ((Math.max(Math.round(layer._radiusY), 1) || r) !== r) return L.Canvas.prototype._updateCircle.call(this, layer);
+      var s = this._spriteOf(layer, r);
       this._ctx.globalAlpha = 1;
-      this._ctx.drawImage(s.img, p.x - s.half, p.y - s.half, 2 * s.half, 2 * s.half);
+      this._ctx.drawImage(s.img || (s.img = image(s)), p.x - s.half, p.y - s.half, 2 * s.half, 2 * s.half);
+    },
+    _update: function () {
+      if (!(this._map._animatingZoom && this._bounds)) this._box = null;  /* the canvas is reset: nothing to clear */
+      L.Canvas.prototype._update.call(this);
+    },
+    _clear: function () {
+      if (!this.pixels) L.Canvas.prototype._clear.call(this);
+    },
+    _draw: function () {
+      if (this.pixels && this._paint()) return;
+      if (this.pixels || this._box) {  /* the pixels' box is not Leaflet's: clear everything, draw everything */
+        this._redrawBounds = null;
+        L.Canvas.prototype._clear.call(this);
+        this._box = null;
+      }
+      L.Canvas.prototype._draw.call(this);
+    },
+    /* Every marker blended into one buffer, written once; false (nothing drawn) if one is not a round circle. */
+    _paint: function () {
+      var c = this._container, W = c.width, H = c.height, m = L.Browser.retina ? 2 : 1, o = this._bounds.min;
+      var list = this._list || (this._list = []), n = 0, x0 = W, y0 = H, x1 = 0, y1 = 0, order, layer, r, s, x, y;
+      for (order = this._drawFirst; order; order = order.next) {
+        layer = order.layer;
+        if (!(layer instanceof L.CircleMarker)) return false;
+        if (!layer._point) continue;
+        r = Math.max(Math.round(layer._radius), 1);
+        if ((Math.max(Math.round(layer._radiusY), 1) || r) !== r) return false;
+        s = this._spriteOf(layer, r);
+        x = m * (layer._point.x - s.half - o.x); y = m * (layer._point.y - s.half - o.y);
+        if (x >= W || y >= H || x + s.size <= 0 || y + s.size <= 0 || !s.n) continue;
+        list[n++] = s; list[n++] = x; list[n++] = y;
+        if (x < x0) x0 = x;
+        if (y < y0) y0 = y;
+        if (x + s.size > x1) x1 = x + s.size;
+        if (y + s.size > y1) y1 = y + s.size;
+      }
+      x0 = Math.max(x0, 0); y0 = Math.max(y0, 0); x1 = Math.min(x1, W); y1 = Math.min(y1, H);
+      var old = this._box, box = n ? [x0, y0, x1, y1] : null;
+      this._box = box;
+      if (old) {  /* clear what the last redraw painted, too */
+        if (box) box = [Math.min(x0, old[0]), Math.min(y0, old[1]), Math.max(x1, old[2]), Math.max(y1, old[3])];
+        else box = old;
+        box = [Math.max(box[0], 0), Math.max(box[1], 0), Math.min(box[2], W), Math.min(box[3], H)];
+      }
+      this._redrawBounds = null;
+      if (!box || box[2] <= box[0] || box[3] <= box[1]) return true;
+      if (!this._img || this._img.width !== W || this._img.height !== H) {
+        this._img = new ImageData(W, H);
+        this._buf = new Uint32Array(this._img.data.buffer);
+      }
+      var buf = this._buf, bx0 = box[0], by0 = box[1], bx1 = box[2], by1 = box[3];
+      for (y = by0; y < by1; y++) buf.fill(0, y * W + bx0, y * W + bx1);
+      for (var i = 0; i < n; i += 3) {
+        s = list[i]; x = list[i + 1]; y = list[i + 2];
+        if (x >= 0 && y >= 0 && x + s.size <= W && y + s.size <= H) over(buf, y * W + x, offsets(s, W), s.px, s.n);
+        else overClipped(buf, W, H, x, y, s.dx, s.dy, s.px, s.n);
+      }
+      for (y = by0; y < by1; y++) unpremultiply(buf, this._img.data, y * W + bx0, y * W + bx1);
+      this._ctx.putImageData(this._img, 0, 0, bx0, by0, bx1 - bx0, by1 - by0);
+      return true;
     },
   });
 
+  /* Premultiplied "source over" of one look's pixels at `base` (v + d * (1 - a), two channels at a time, rounded). */
+  function over(buf, base, off, px, n) {
+    for (var k = 0; k < n; k++) {
+      var j = base + off[k], v = px[k], a = v >>> 24, d = buf[j];
+      if (a === 255 || d === 0) { buf[j] = v; continue; }
+      var inv = 255 - a, rb = (d & 0xff00ff) * inv, ag = ((d >>> 8) & 0xff00ff) * inv;
+      rb = ((rb + ((rb >>> 8) & 0xff00ff) + 0x800080) >>> 8) & 0xff00ff;
+      ag = ((ag + ((ag >>> 8) & 0xff00ff) + 0x800080) >>> 8) & 0xff00ff;
+      buf[j] = v + (rb | (ag << 8));
+    }
+  }
+
+  function overClipped(buf, W, H, x, y, dx, dy, px, n) {  /* the same, for a look partly outside the canvas */
+    for (var k = 0; k < n; k++) {
+      var xx = x + dx[k], yy = y + dy[k];
+      if (xx >= 0 && yy >= 0 && xx < W && yy < H) over(buf, yy * W + xx, ZERO, px.subarray(k, k + 1), 1);
+    }
+  }
+  var ZERO = new Int32Array(1);
+
+  function unpremultiply(buf, u8, j, end) {  /* ImageData is not premultiplied (and a clamped array rounds) */
+    for (; j < end; j++) {
+      var a = buf[j] >>> 24;
+      if (a === 0 || a === 255) continue;
+      var f = UNPM[a], k = j << 2;
+      u8[k] *= f; u8[k + 1] *= f; u8[k + 2] *= f;
+    }
+  }
+
+  function offsets(s, W) {  /* a look's pixels as offsets in a buffer W pixels wide */
+    if (s.w !== W) {
+      s.off = new Int32Array(s.n);
+      for (var k = 0; k < s.n; k++) s.off[k] = s.dy[k] * W + s.dx[k];
+      s.w = W;
+    }
+    return s.off;
+  }
+
+  var scratch = null;  /* one small canvas draws every look */
   function sprite(renderer, layer, r) {
     var o = layer.options, half = Math.ceil(r + (o.stroke ? o.weight / 2 : 0) + 1), m = L.Browser.retina ? 2 : 1;
-    var size = 2 * half * m, off = typeof OffscreenCanvas === 'function';
-    var canvas = off ? new OffscreenCanvas(size, size) : document.createElement('canvas');
-    canvas.width = canvas.height = size;
-    var ctx = canvas.getContext('2d');
+    var size = 2 * half * m;
+    if (!scratch || scratch.canvas.width < size) {
+      var canvas = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(size, size) : document.createElement('canvas');
+      canvas.width = canvas.height = Math.max(size, 64);
+      scratch = canvas.getContext('2d', { willReadFrequently: true });
+    }
+    var ctx = scratch;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, size, size);
     ctx.scale(m, m);
     ctx.beginPath();
     ctx.arc(half, half, r, 0, Math.PI * 2, false);
     renderer._fillStroke(ctx, layer);
-    return { img: off ? canvas.transferToImageBitmap() : canvas, half: half, r: r };
+    /* its non-transparent pixels, premultiplied as the canvas keeps them */
+    var raw = ctx.getImageData(0, 0, size, size), data = new Uint8ClampedArray(raw.data), u32 = new Uint32Array(data.buffer);
+    var px = [], dx = [], dy = [];
+    for (var i = 0, q = 0; q < u32.length; q++, i += 4) {
+      var a = data[i + 3];
+      if (!a) continue;
+      data[i] = Math.round(data[i] * a / 255); data[i + 1] = Math.round(data[i + 1] * a / 255);
+      data[i + 2] = Math.round(data[i + 2] * a / 255);
+      px.push(u32[q]); dx.push(q % size); dy.push((q / size) | 0);
+    }
+    return { raw: raw, img: null, half: half, r: r, size: size, n: px.length,
+      px: new Uint32Array(px), dx: new Int32Array(dx), dy: new Int32Array(dy), w: 0, off: null };
+  }
+
+  function image(s) {  /* the look as a bitmap, for the drawImage path */
+    var canvas = document.createElement('canvas');
+    canvas.width = canvas.height = s.size;
+    canvas.getContext('2d').putImageData(s.raw, 0, 0);
+    return canvas;
   }
 
   if (Sprites) {

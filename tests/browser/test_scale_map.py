@@ -96,20 +96,26 @@ def test_the_browsers_days_are_the_geojsons(page, scale_server):
     assert page.locator("#map path.leaflet-interactive").count() == 0  # still one canvas
 
 
-def test_the_sprite_canvas_draws_the_marks_leaflets_circles_draw(page, scale_server):
-    """Above 1,000 places the markers are copies of one small bitmap per look (static/tidemark-large.js):
-    the canvas they make is, pixel for pixel within a small tolerance, the one Leaflet's own circles
-    (arc, fill, dashed stroke) make; there are far fewer looks than markers; a click on a marker still
-    opens its popup (hit-testing is Leaflet's geometry)."""
+@pytest.mark.parametrize("pixels", [True, False], ids=["pixels", "drawImage"])
+def test_the_sprite_canvas_draws_the_marks_leaflets_circles_draw(page, scale_server, pixels):
+    """Above 1,000 places the markers are copies of one small bitmap per look (static/tidemark-large.js),
+    written as pixels (by default) or drawn with drawImage: either way the canvas they make is, pixel
+    for pixel within a small tolerance, the one Leaflet's own circles (arc, fill, dashed stroke) make;
+    there are far fewer looks than markers; a click on a marker still opens its popup (hit-testing is
+    Leaflet's geometry)."""
     page.goto(scale_server + "/?date=2030-09-01")
     page.wait_for_selector('#map[data-date="2030-09-01"]', timeout=30000)
-    out = page.evaluate("""() => {
+    out = page.evaluate("""(pixels) => {
       const r = tidemarkLarge.renderer, c = r._container, ctx = r._ctx;
       const grab = () => { r._redrawBounds = null; r._redraw(); return ctx.getImageData(0, 0, c.width, c.height).data; };
+      if (r.pixels !== true) throw new Error('the pixel renderer is not the default');
+      r.pixels = pixels;
       const sprites = grab(), looks = Object.keys(r._sprites).length;
+      r.pixels = false;
       r._updateCircle = L.Canvas.prototype._updateCircle;  // Leaflet's own circles
       const circles = grab();
       delete r._updateCircle;
+      r.pixels = true;
       grab();
       let drawn = 0, differ = 0;
       for (let i = 0; i < circles.length; i += 4) {
@@ -119,7 +125,7 @@ def test_the_sprite_canvas_draws_the_marks_leaflets_circles_draw(page, scale_ser
         if (d > 24) differ++;
       }
       return { looks, drawn, differ, markers: Object.keys(r._layers).length };
-    }""")
+    }""", pixels)
     assert out["markers"] == 1200 and 2 <= out["looks"] <= 300, out
     assert out["drawn"] > 5000, out  # the markers cover many pixels
     assert out["differ"] <= out["drawn"] // 100, out  # and look as Leaflet draws them
