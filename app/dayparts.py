@@ -265,15 +265,6 @@ def collection_bytes(session: Session, day: date, include_proposed: bool = False
         if out:
             out.append(b",")
         out += (head, front, middle, agreement, str(age).encode(), FRESHNESS[stale], back, sources, b"]}}")
-    c = queries.conflict(session)
-    bounds = queries.date_bounds(session)
-    head = encode({
-        "type": "FeatureCollection",
-        "date": day.isoformat(),
-        "layer": layer,
-        "stale_after_days": stale_after_days,
-        "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
-        "conflict": {"id": c.id, "title": c.title, "translations": c.translations or {}} if c else None,
-        **queries._counts(queries.sides(session), reported, last_known),
-    })
+    head = encode(queries.collection_head(session, day, layer, stale_after_days, queries.conflict(session),
+                                          queries.sides(session), reported, last_known))
     return b"".join((head[:-1], b',"features":[', *out, b"]}"))

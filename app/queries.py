@@ -481,6 +481,14 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
                 "sources": sources,
             },
         })
+    return {**collection_head(session, day, layer, stale_after_days, c, side_rows, reported, last_known),
+            "features": features}
+
+
+def collection_head(session: Session, day: date, layer: str, stale_after_days: int, c: Conflict | None,
+                    side_rows, reported: Counter, last_known: Counter) -> dict:
+    """Every member of /api/control.geojson but its `features`, in the answer's order (the
+    day parts of app/dayparts.py put the features after it, as control_collection does)."""
     bounds = date_bounds(session)
     return {
         "type": "FeatureCollection",
@@ -490,7 +498,6 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
         "range": {"start": bounds[0].isoformat(), "end": bounds[1].isoformat()} if bounds else None,
         "conflict": {"id": c.id, "title": c.title, "translations": c.translations or {}} if c else None,
         **_counts(side_rows, reported, last_known),
-        "features": features,
     }
 
 
