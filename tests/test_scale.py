@@ -158,12 +158,28 @@ PLANS = {
 }
 
 
+
+def _plans(scale, statements) -> list[list[str]]:
+    """EXPLAIN QUERY PLAN of each (sql, parameters) on the scale database, a list of lines each."""
+    con = sqlite3.connect(scale["engine"].url.database)
+    try:
+        return [[r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)] for sql, params in statements]
+    finally:
+        con.close()
+
+
+def _sql(scale, stmt) -> str:
+    """A SQLAlchemy statement compiled for the scale database, with its values inline."""
+    return str(stmt.compile(scale["engine"], compile_kwargs={"literal_binds": True}))
+
+
+def _plan_of(scale, stmt) -> list[str]:
+    return _plans(scale, [(_sql(scale, stmt), ())])[0]
+
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_hot_queries_use_their_index(scale, name):
     sql, indexes = PLANS[name]
-    con = sqlite3.connect(scale["engine"].url.database)
-    plan = " | ".join(r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql))
-    con.close()
+    plan = " | ".join(_plans(scale, [(sql, ())])[0])
     first = plan.split(" | ")[0]
     assert first.startswith("SEARCH") and any(ix in first for ix in indexes), plan
     if name == "events_page":
@@ -189,9 +205,7 @@ def test_the_claims_of_a_days_places_are_read_by_place_and_date_range(scale):
     finally:
         event.remove(scale["engine"], "before_cursor_execute", record)
     assert seen
-    con = sqlite3.connect(scale["engine"].url.database)
-    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
-    con.close()
+    plan = _plans(scale, seen[:1])[0]
     assert "SEARCH event USING INDEX ix_event_place_date (place_id=? AND date>? AND date<?)" in plan, plan
 
 
@@ -216,9 +230,7 @@ def test_a_cold_day_reads_its_parts_in_place_order_by_primary_keys(scale):
     finally:
         event.remove(scale["engine"], "before_cursor_execute", record)
     assert body is not None and len(seen) == 1
-    con = sqlite3.connect(scale["engine"].url.database)
-    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1])]
-    con.close()
+    plan = _plans(scale, seen[:1])[0]
     assert plan == [
         "SEARCH controlperiod USING INDEX ix_period_place (layer=?)",
         "SEARCH placepart USING INDEX sqlite_autoindex_placepart_1 (place_id=?) LEFT-JOIN",
@@ -268,16 +280,14 @@ def test_the_legend_query_reads_each_table_by_an_index(scale):
     period-event key and the event's primary key. No table is scanned."""
     with Session(scale["engine"]) as s:
         stmt = queries.legend_statement(s, date(2030, 6, 1), "accepted", 3)
-        sql = str(stmt.compile(scale["engine"], compile_kwargs={"literal_binds": True}))
-    con = sqlite3.connect(scale["engine"].url.database)
-    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql)]
-    con.close()
+    plan = _plan_of(scale, stmt)
     reads = [line for line in plan if any(t in line for t in ("controlperiod", "periodevent", "event "))]
     assert reads == [
         "SEARCH controlperiod USING INDEX ix_period_lookup (layer=? AND valid_from<?)",
         "SEARCH periodevent USING COVERING INDEX sqlite_autoindex_periodevent_1 (period_id=?)",
         "SEARCH event USING INDEX sqlite_autoindex_event_1 (id=?)",
     ], plan
+    sql = _sql(scale, stmt)
     assert sql.count("SELECT") >= 5 and sql.lstrip().startswith("WITH")  # one statement of CTEs
     # and it is the statement day_legend runs: the same counts as the day's GeoJSON
     with Session(scale["engine"]) as s:
@@ -291,10 +301,7 @@ def test_the_filtered_panels_statement_reads_each_table_by_an_index(scale):
     the side's places, from the day's states computed once) reads each table as the legend does."""
     with Session(scale["engine"]) as s:
         stmt = queries.matches_statement(s, date(2030, 6, 1), "accepted", 3, side="sdf")
-        sql = str(stmt.compile(scale["engine"], compile_kwargs={"literal_binds": True}))
-    con = sqlite3.connect(scale["engine"].url.database)
-    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql)]
-    con.close()
+    plan = _plan_of(scale, stmt)
     reads = [line for line in plan if any(t in line for t in ("controlperiod", "periodevent", "event "))]
     assert reads == [
         "SEARCH controlperiod USING INDEX ix_period_lookup (layer=? AND valid_from<?)",
@@ -326,9 +333,7 @@ def test_filtered_counts_read_the_event_table_in_one_pass(scale):
             queries.event_counts(s, places=["p1", "p2"], date_to=date(2030, 6, 1))  # a few places: by index
     finally:
         event.remove(scale["engine"], "before_cursor_execute", record)
-    con = sqlite3.connect(scale["engine"].url.database)
-    plans = [[r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)] for sql, params in seen]
-    con.close()
+    plans = _plans(scale, seen)
     assert len(plans) == 4
     for plan in plans[:3]:
         assert plan == ["SCAN event", "USE TEMP B-TREE FOR GROUP BY"], plan
@@ -355,9 +360,7 @@ def test_a_broad_search_reads_the_panels_events_in_date_order(scale):
             queries.events(s, date_to=date(2030, 6, 1), newest_first=True, limit=4, places=ids[:5])
     finally:
         event.remove(scale["engine"], "before_cursor_execute", record)
-    con = sqlite3.connect(scale["engine"].url.database)
-    plans = [[r[3] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)] for sql, params in seen]
-    con.close()
+    plans = _plans(scale, seen)
     assert len(plans) == 2
     # read in date order (by the date or the (status, date) index; at most the ids of one day sorted)
     assert plans[0][0].startswith(("SEARCH event USING INDEX ix_event_date_id",
