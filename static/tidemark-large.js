@@ -29,7 +29,7 @@
         a[0].places.forEach(function (r) { info[r[0]] = r; });
         pe.periods.forEach(function (r) { (byPlace[r[0]] = byPlace[r[0]] || []).push(r); });
         pe.side_info.forEach(function (s) { side[s.code] = s; });
-        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start), iso: [] };
+        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start), iso: [], geo: [] };
       });
       compact.catch(function () { compact = null; });
     }
@@ -58,7 +58,8 @@
       var s = lastUpTo(r[9], 0, d), status = pe.statuses[r[3]], id = pe.places[k];
       var q = c.info[id] || [id, id, '', 0, 0], h = c.side[pe.sides[s ? s[1] : r[4]]], x = c.side[pe.sides[r[5]]];
       var last = s ? s[0] : r[1], age = d - last, n = s ? s[2] : 0;
-      features.push({ id: id, geometry: { type: 'Point', coordinates: [q[3], q[4]] }, properties: {
+      var g = c.geo[k] || (c.geo[k] = { type: 'Point', coordinates: [q[3], q[4]] });  /* a place's, once */
+      features.push({ id: id, geometry: g, properties: {
         id: id, name: q[1], native_name: q[2], kind: q[5], population: q[6], governorate: q[7],
         side: h ? h.code : null, side_name: h ? h.name : (status === 'withdrawn' ? 'No holder named' : 'Unknown'),
         colour: h ? h.colour : null,
@@ -124,6 +125,9 @@
       var s = this._spriteOf(layer, r);
       this._ctx.globalAlpha = 1;
       this._ctx.drawImage(s.img || (s.img = image(s)), p.x - s.half, p.y - s.half, 2 * s.half, 2 * s.half);
+    },
+    _extendRedrawBounds: function (layer) {  /* pixels: every redraw paints the whole box, no bounds to keep */
+      if (!this.pixels) L.Canvas.prototype._extendRedrawBounds.call(this, layer);
     },
     _update: function () {
       if (!(this._map._animatingZoom && this._bounds)) this._box = null;  /* the canvas is reset: nothing to clear */
