@@ -1,7 +1,7 @@
 """Browser benchmark at scale: a slider step on the large map (canvas mode) in Chromium.
 
     .venv/bin/python bench/scale_browser_bench.py [--places 5000 --events 100000 --articles 1000]
-                                                  [--steps 30] [--play 20] [--compare] [--json]
+                                                  [--steps 30] [--play 20] [--compare | --baseline REV] [--json]
 
 Writes the synthetic conflict (bench/synthetic.py) in the `data/` format, builds a SQLite
 database with the real migrations and loader, starts the real server (`uvicorn app.main:app`,
@@ -25,6 +25,10 @@ by static/tidemark-large.js, no tick per day under a slider of more than 60 days
 way `main` drew them before ("old": one drawImage per marker, a tick per day), switching before
 each reader's step, every 5 back-to-back steps, and for each half of Play.
 
+`--baseline REV` measures this tree against git revision REV (e.g. `main`; exported with
+`git archive`, served by a second server on the same database): one page of each in the same
+browser, alternating in the same way, so both share the run and its load.
+
 Not a test: figures depend on the machine; README's "At scale" section keeps them.
 """
 from __future__ import annotations
@@ -43,6 +47,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from liveserver import build_database, launch_browser, running_server  # noqa: E402
+from load_bench import export_revision  # noqa: E402
 from synthetic import write_dataset  # noqa: E402
 
 STEP_JS = """async ([index, timeout, withPanel]) => {
@@ -122,8 +127,10 @@ def stats(values: list[float]) -> dict:
             "max": round(max(values), 1)}
 
 
-def run(places: int, events: int, articles: int, steps: int, play: int, compare: bool = False) -> dict:
-    modes = ["new", "old"] if compare else [None]
+def run(places: int, events: int, articles: int, steps: int, play: int, compare: bool = False,
+        baseline: str | None = None) -> dict:
+    modes = ["new", "old"] if compare else ["this", baseline] if baseline else [None]
+    from contextlib import ExitStack
     from playwright.sync_api import sync_playwright
 
     out: dict = {"places": places, "events": events, "loadavg_before": os.getloadavg()}
@@ -136,9 +143,16 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
         env_cache = os.environ.get("CACHE_DIR")
         os.environ["CACHE_DIR"] = str(tmp / "cache")  # a cold per-version cache of our own
         try:
-            with running_server(url, log=tmp / "uvicorn.log") as base, sync_playwright() as p:
+            with ExitStack() as stack:
+                base = stack.enter_context(running_server(url, log=tmp / "uvicorn.log"))
+                bases = {None: base, "new": base, "old": base, "this": base}
+                if baseline:
+                    bases[baseline] = stack.enter_context(running_server(
+                        url, log=tmp / "uvicorn-base.log", root=export_revision(baseline, tmp / "baseline")))
+                p = stack.enter_context(sync_playwright())
                 browser = launch_browser(p)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                pages = {m: browser.new_page(viewport={"width": 1280, "height": 800}) for m in modes}
+                page = pages[modes[0]]
                 days = None
 
                 # first view: a fresh browser context, nothing cached
@@ -149,11 +163,21 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
                 out["first_view"] = {"ms": round((time.perf_counter() - t0) * 1000), **page.evaluate(FIRST_VIEW_JS)}
                 assert page.locator("#map[data-canvas]").count() == 1, "not in large-map mode"
                 days = page.locator("#tl-days option").count()
+                for m in modes[1:]:
+                    if baseline:
+                        pages[m].goto(f"{bases[m]}/?date=2030-01-01")
+                        pages[m].wait_for_selector('#map[data-date="2030-01-01"]', timeout=300_000)
+                    else:
+                        pages[m] = page
                 page.wait_for_timeout(1500)  # the first panel settles
 
                 def mode(name):
-                    if name:
+                    nonlocal page
+                    page = pages[name]
+                    if name in MODES:
                         page.evaluate(SET_MODE_JS, MODES[name])
+                    if name in MODES or baseline:
+                        page.bring_to_front()
                         page.wait_for_timeout(200)
 
                 # reader's steps: one day at a time, each with its panel, then a pause
@@ -193,7 +217,9 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
 
                 # Play: one day a second; when does each day's map appear after play starts
                 for m in modes:
-                    page.goto(f"{base}/?date=2030-03-01")
+                    page = pages[m]
+                    page.bring_to_front()
+                    page.goto(f"{bases[m]}/?date=2030-03-01")
                     page.wait_for_selector('#map[data-date="2030-03-01"]', timeout=300_000)
                     mode(m)
                     page.wait_for_timeout(1500)
@@ -221,9 +247,11 @@ def main() -> None:
     ap.add_argument("--play", type=int, default=20, help="days of Play to watch")
     ap.add_argument("--compare", action="store_true",
                     help="alternate this code's markers with the old drawImage ones (and the slider's ticks)")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="alternate this tree with git revision REV (e.g. main), each served by its own server")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    r = run(args.places, args.events, args.articles, args.steps, args.play, args.compare)
+    r = run(args.places, args.events, args.articles, args.steps, args.play, args.compare, args.baseline)
     if args.json:
         print(json.dumps(r, indent=2))
         return
@@ -231,10 +259,12 @@ def main() -> None:
     print(f"{r['places']} places / {r['events']} events; load {r['load_s']} s; "
           f"load average {r['loadavg_before'][0]:.1f} before, {r['loadavg_after'][0]:.1f} after")
     print(f"first view: {fv['ms']} ms; places.json {fv['places']}, periods.json {fv['periods']}")
-    for name in ("this", "new", "old"):
+    for name in ("this", "new", "old", args.baseline):
         if name in r:
-            if name != "this":
+            if name in MODES:
                 print(f"--- {name}: {MODES[name]}")
+            elif args.baseline:
+                print(f"--- {name}: " + ("this tree" if name == "this" else f"git revision {name}"))
             report(r[name])
 
 

@@ -661,7 +661,7 @@
     addTiles();
     addAreasControl();
     layer = L.layerGroup().addTo(map);
-    if (box.dataset.canvas && big) big.keys(map, markers, function (id) { var p = features.get(id).properties; return nm(p) + ': ' + statusLine(p); });
+    if (box.dataset.canvas && big) big.keys(map, markers, function (id) { var p = features.get(id).properties; return nm(p) + ': ' + statusLine(p); }, style);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });
     if (!view.fromUrl && (box.clientWidth < 700 || box.clientHeight < 420)) box.dataset.fit = '1';
