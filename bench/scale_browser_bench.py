@@ -16,6 +16,8 @@ ASSETS=local, TILE_URL=none) and drives Debian's /usr/bin/chromium through Playw
 - bytes per step: the transfer size (compressed bodies and headers, as Chromium's Resource
   Timing reports it) of every request a step sends, split into map data and the HTMX panel;
 - panel: the same event to the side panel swapped in (includes HTMX's 250 ms debounce);
+- jump: a reader's step to a day far from the last one (random, the same for each mode), which
+  no idle work prepared;
 - back-to-back: steps without a pause, each waiting for its paint, as steps per second (what
   the map could play at); and Play itself (one day a second by design): the lag of each day's
   map behind its tick.
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -182,12 +185,18 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
 
                 # reader's steps: one day at a time, each with its panel, then a pause
                 results = {m: [] for m in modes}
-                index = 0
+                # (with --baseline each page steps one day at a time; with --compare the one page does)
+                at = {m: 0 for m in modes}
+
+                def step_index(m):
+                    key = m if baseline else modes[0]
+                    at[key] = at[key] + 1 if at[key] + 1 < days else 1
+                    return at[key]
+
                 for k in range(steps * len(modes)):
                     m = modes[k % len(modes)]
                     mode(m)
-                    index = index + 1 if index + 1 < days else 1
-                    results[m].append(page.evaluate(STEP_JS, [index, 120_000, True]))
+                    results[m].append(page.evaluate(STEP_JS, [step_index(m), 120_000, True]))
                     page.wait_for_timeout(200)
                 for m, rs in results.items():
                     out.setdefault(m or "this", {})["steps"] = {
@@ -199,6 +208,25 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
                         "requests": sorted({u for r in rs for u in r["requests"]}),
                     }
 
+                # jumps: a reader's step to a day far from the last (a click on a day bar), which nothing
+                # computed ahead: the same random days for each mode
+                rng = random.Random(9)
+                far = [rng.randrange(1, days) for _ in range(max(steps // 2, 1))]
+                jumps = {m: [] for m in modes}
+                for target in far:
+                    for m in modes:
+                        mode(m)
+                        cur = page.evaluate("() => +document.getElementById('slider').value")
+                        t = target if abs(target - cur) > 2 else (target + days // 2) % days or 1
+                        jumps[m].append(page.evaluate(STEP_JS, [t, 120_000, True])["map"])
+                        if baseline:
+                            at[m] = t
+                        else:
+                            at[modes[0]] = t
+                        page.wait_for_timeout(200)
+                for m in modes:
+                    out[m or "this"]["jumps"] = {"map_ms": stats(jumps[m])}
+
                 # back to back, as fast as the map can go (no panel wait, no pause), 5 steps per mode in turn
                 fast = {m: [] for m in modes}
                 spent = {m: 0.0 for m in modes}
@@ -207,8 +235,7 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
                     mode(m)
                     t0 = time.perf_counter()
                     for _ in range(5):
-                        index = index + 1 if index + 1 < days else 1
-                        fast[m].append(page.evaluate(STEP_JS, [index, 120_000, False])["map"])
+                        fast[m].append(page.evaluate(STEP_JS, [step_index(m), 120_000, False])["map"])
                     spent[m] += time.perf_counter() - t0
                 for m in modes:
                     out[m or "this"]["back_to_back"] = {"map_ms": stats(fast[m]),
@@ -275,6 +302,8 @@ def report(r: dict) -> None:
     print(f"bytes per step: map data median {s['map_bytes']['median']:.0f} B (max {s['map_bytes']['max']:.0f}); "
           f"panel median {s['panel_bytes']['median']:.0f} B (max {s['panel_bytes']['max']:.0f}); requests {s['requests']}")
     print(f"step -> panel swapped (incl. 250 ms debounce): median {s['panel_ms']['median']} ms, p95 {s['panel_ms']['p95']} ms")
+    print(f"jump to a day far away (a reader's step, nothing computed ahead): median {r['jumps']['map_ms']['median']} ms, "
+          f"p95 {r['jumps']['map_ms']['p95']} ms")
     print(f"back to back: {b['steps_per_s']} steps/s (map median {b['map_ms']['median']} ms, p95 {b['map_ms']['p95']} ms)")
     print(f"Play (one day a second): {pl['days_shown']} of {pl['of']} days shown, {pl['days_per_s']} days/s, "
           f"lag behind the tick {pl['lag_behind_tick_ms']}")
