@@ -1,7 +1,7 @@
 """Browser benchmark at scale: a slider step on the large map (canvas mode) in Chromium.
 
     .venv/bin/python bench/scale_browser_bench.py [--places 5000 --events 100000 --articles 1000]
-                                                  [--steps 30] [--play 20] [--compare] [--json]
+                                                  [--steps 30] [--play 20] [--compare | --baseline REV] [--json]
 
 Writes the synthetic conflict (bench/synthetic.py) in the `data/` format, builds a SQLite
 database with the real migrations and loader, starts the real server (`uvicorn app.main:app`,
@@ -16,6 +16,8 @@ ASSETS=local, TILE_URL=none) and drives Debian's /usr/bin/chromium through Playw
 - bytes per step: the transfer size (compressed bodies and headers, as Chromium's Resource
   Timing reports it) of every request a step sends, split into map data and the HTMX panel;
 - panel: the same event to the side panel swapped in (includes HTMX's 250 ms debounce);
+- jump: a reader's step to a day far from the last one (random, the same for each mode), which
+  no idle work prepared;
 - back-to-back: steps without a pause, each waiting for its paint, as steps per second (what
   the map could play at); and Play itself (one day a second by design): the lag of each day's
   map behind its tick.
@@ -25,6 +27,10 @@ by static/tidemark-large.js, no tick per day under a slider of more than 60 days
 way `main` drew them before ("old": one drawImage per marker, a tick per day), switching before
 each reader's step, every 5 back-to-back steps, and for each half of Play.
 
+`--baseline REV` measures this tree against git revision REV (e.g. `main`; exported with
+`git archive`, served by a second server on the same database): one page of each in the same
+browser, alternating in the same way, so both share the run and its load.
+
 Not a test: figures depend on the machine; README's "At scale" section keeps them.
 """
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -43,6 +50,7 @@ sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from liveserver import build_database, launch_browser, running_server  # noqa: E402
+from load_bench import export_revision  # noqa: E402
 from synthetic import write_dataset  # noqa: E402
 
 STEP_JS = """async ([index, timeout, withPanel]) => {
@@ -122,8 +130,10 @@ def stats(values: list[float]) -> dict:
             "max": round(max(values), 1)}
 
 
-def run(places: int, events: int, articles: int, steps: int, play: int, compare: bool = False) -> dict:
-    modes = ["new", "old"] if compare else [None]
+def run(places: int, events: int, articles: int, steps: int, play: int, compare: bool = False,
+        baseline: str | None = None) -> dict:
+    modes = ["new", "old"] if compare else ["this", baseline] if baseline else [None]
+    from contextlib import ExitStack
     from playwright.sync_api import sync_playwright
 
     out: dict = {"places": places, "events": events, "loadavg_before": os.getloadavg()}
@@ -136,9 +146,16 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
         env_cache = os.environ.get("CACHE_DIR")
         os.environ["CACHE_DIR"] = str(tmp / "cache")  # a cold per-version cache of our own
         try:
-            with running_server(url, log=tmp / "uvicorn.log") as base, sync_playwright() as p:
+            with ExitStack() as stack:
+                base = stack.enter_context(running_server(url, log=tmp / "uvicorn.log"))
+                bases = {None: base, "new": base, "old": base, "this": base}
+                if baseline:
+                    bases[baseline] = stack.enter_context(running_server(
+                        url, log=tmp / "uvicorn-base.log", root=export_revision(baseline, tmp / "baseline")))
+                p = stack.enter_context(sync_playwright())
                 browser = launch_browser(p)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
+                pages = {m: browser.new_page(viewport={"width": 1280, "height": 800}) for m in modes}
+                page = pages[modes[0]]
                 days = None
 
                 # first view: a fresh browser context, nothing cached
@@ -149,21 +166,37 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
                 out["first_view"] = {"ms": round((time.perf_counter() - t0) * 1000), **page.evaluate(FIRST_VIEW_JS)}
                 assert page.locator("#map[data-canvas]").count() == 1, "not in large-map mode"
                 days = page.locator("#tl-days option").count()
+                for m in modes[1:]:
+                    if baseline:
+                        pages[m].goto(f"{bases[m]}/?date=2030-01-01")
+                        pages[m].wait_for_selector('#map[data-date="2030-01-01"]', timeout=300_000)
+                    else:
+                        pages[m] = page
                 page.wait_for_timeout(1500)  # the first panel settles
 
                 def mode(name):
-                    if name:
+                    nonlocal page
+                    page = pages[name]
+                    if name in MODES:
                         page.evaluate(SET_MODE_JS, MODES[name])
+                    if name in MODES or baseline:
+                        page.bring_to_front()
                         page.wait_for_timeout(200)
 
                 # reader's steps: one day at a time, each with its panel, then a pause
                 results = {m: [] for m in modes}
-                index = 0
+                # (with --baseline each page steps one day at a time; with --compare the one page does)
+                at = {m: 0 for m in modes}
+
+                def step_index(m):
+                    key = m if baseline else modes[0]
+                    at[key] = at[key] + 1 if at[key] + 1 < days else 1
+                    return at[key]
+
                 for k in range(steps * len(modes)):
                     m = modes[k % len(modes)]
                     mode(m)
-                    index = index + 1 if index + 1 < days else 1
-                    results[m].append(page.evaluate(STEP_JS, [index, 120_000, True]))
+                    results[m].append(page.evaluate(STEP_JS, [step_index(m), 120_000, True]))
                     page.wait_for_timeout(200)
                 for m, rs in results.items():
                     out.setdefault(m or "this", {})["steps"] = {
@@ -175,6 +208,25 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
                         "requests": sorted({u for r in rs for u in r["requests"]}),
                     }
 
+                # jumps: a reader's step to a day far from the last (a click on a day bar), which nothing
+                # computed ahead: the same random days for each mode
+                rng = random.Random(9)
+                far = [rng.randrange(1, days) for _ in range(max(steps // 2, 1))]
+                jumps = {m: [] for m in modes}
+                for target in far:
+                    for m in modes:
+                        mode(m)
+                        cur = page.evaluate("() => +document.getElementById('slider').value")
+                        t = target if abs(target - cur) > 2 else (target + days // 2) % days or 1
+                        jumps[m].append(page.evaluate(STEP_JS, [t, 120_000, True])["map"])
+                        if baseline:
+                            at[m] = t
+                        else:
+                            at[modes[0]] = t
+                        page.wait_for_timeout(200)
+                for m in modes:
+                    out[m or "this"]["jumps"] = {"map_ms": stats(jumps[m])}
+
                 # back to back, as fast as the map can go (no panel wait, no pause), 5 steps per mode in turn
                 fast = {m: [] for m in modes}
                 spent = {m: 0.0 for m in modes}
@@ -183,8 +235,7 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
                     mode(m)
                     t0 = time.perf_counter()
                     for _ in range(5):
-                        index = index + 1 if index + 1 < days else 1
-                        fast[m].append(page.evaluate(STEP_JS, [index, 120_000, False])["map"])
+                        fast[m].append(page.evaluate(STEP_JS, [step_index(m), 120_000, False])["map"])
                     spent[m] += time.perf_counter() - t0
                 for m in modes:
                     out[m or "this"]["back_to_back"] = {"map_ms": stats(fast[m]),
@@ -193,7 +244,9 @@ def run(places: int, events: int, articles: int, steps: int, play: int, compare:
 
                 # Play: one day a second; when does each day's map appear after play starts
                 for m in modes:
-                    page.goto(f"{base}/?date=2030-03-01")
+                    page = pages[m]
+                    page.bring_to_front()
+                    page.goto(f"{bases[m]}/?date=2030-03-01")
                     page.wait_for_selector('#map[data-date="2030-03-01"]', timeout=300_000)
                     mode(m)
                     page.wait_for_timeout(1500)
@@ -221,9 +274,11 @@ def main() -> None:
     ap.add_argument("--play", type=int, default=20, help="days of Play to watch")
     ap.add_argument("--compare", action="store_true",
                     help="alternate this code's markers with the old drawImage ones (and the slider's ticks)")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="alternate this tree with git revision REV (e.g. main), each served by its own server")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    r = run(args.places, args.events, args.articles, args.steps, args.play, args.compare)
+    r = run(args.places, args.events, args.articles, args.steps, args.play, args.compare, args.baseline)
     if args.json:
         print(json.dumps(r, indent=2))
         return
@@ -231,10 +286,12 @@ def main() -> None:
     print(f"{r['places']} places / {r['events']} events; load {r['load_s']} s; "
           f"load average {r['loadavg_before'][0]:.1f} before, {r['loadavg_after'][0]:.1f} after")
     print(f"first view: {fv['ms']} ms; places.json {fv['places']}, periods.json {fv['periods']}")
-    for name in ("this", "new", "old"):
+    for name in ("this", "new", "old", args.baseline):
         if name in r:
-            if name != "this":
+            if name in MODES:
                 print(f"--- {name}: {MODES[name]}")
+            elif args.baseline:
+                print(f"--- {name}: " + ("this tree" if name == "this" else f"git revision {name}"))
             report(r[name])
 
 
@@ -245,6 +302,8 @@ def report(r: dict) -> None:
     print(f"bytes per step: map data median {s['map_bytes']['median']:.0f} B (max {s['map_bytes']['max']:.0f}); "
           f"panel median {s['panel_bytes']['median']:.0f} B (max {s['panel_bytes']['max']:.0f}); requests {s['requests']}")
     print(f"step -> panel swapped (incl. 250 ms debounce): median {s['panel_ms']['median']} ms, p95 {s['panel_ms']['p95']} ms")
+    print(f"jump to a day far away (a reader's step, nothing computed ahead): median {r['jumps']['map_ms']['median']} ms, "
+          f"p95 {r['jumps']['map_ms']['p95']} ms")
     print(f"back to back: {b['steps_per_s']} steps/s (map median {b['map_ms']['median']} ms, p95 {b['map_ms']['p95']} ms)")
     print(f"Play (one day a second): {pl['days_shown']} of {pl['of']} days shown, {pl['days_per_s']} days/s, "
           f"lag behind the tick {pl['lag_behind_tick_ms']}")

@@ -29,7 +29,7 @@
         a[0].places.forEach(function (r) { info[r[0]] = r; });
         pe.periods.forEach(function (r) { (byPlace[r[0]] = byPlace[r[0]] || []).push(r); });
         pe.side_info.forEach(function (s) { side[s.code] = s; });
-        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start), iso: [] };
+        return { pe: pe, info: info, byPlace: byPlace, side: side, start: Date.parse(pe.start), iso: [], geo: [] };
       });
       compact.catch(function () { compact = null; });
     }
@@ -58,7 +58,8 @@
       var s = lastUpTo(r[9], 0, d), status = pe.statuses[r[3]], id = pe.places[k];
       var q = c.info[id] || [id, id, '', 0, 0], h = c.side[pe.sides[s ? s[1] : r[4]]], x = c.side[pe.sides[r[5]]];
       var last = s ? s[0] : r[1], age = d - last, n = s ? s[2] : 0;
-      features.push({ id: id, geometry: { type: 'Point', coordinates: [q[3], q[4]] }, properties: {
+      var g = c.geo[k] || (c.geo[k] = { type: 'Point', coordinates: [q[3], q[4]] });  /* a place's, once */
+      features.push({ id: id, geometry: g, properties: {
         id: id, name: q[1], native_name: q[2], kind: q[5], population: q[6], governorate: q[7],
         side: h ? h.code : null, side_name: h ? h.name : (status === 'withdrawn' ? 'No holder named' : 'Unknown'),
         colour: h ? h.colour : null,
@@ -71,8 +72,39 @@
         freshness: status === 'baseline' || age > pe.stale_after_days ? 'last_known' : 'reported',
         proposed: !!(s && s[5]), sources: null } });
     });
-    show(date, features);
     return { date: date, sides: pe.side_info, features: features };
+  }
+
+  /* A step to a day computed ahead (below) takes it; any other computes it now. */
+  var ahead = null, last = null, job = 0, known = {};
+  function dayOf(c, include, date) {
+    var fc = ahead && ahead.c === c && ahead.key === include + '|' + date ? ahead.fc : day(c, date);
+    ahead = null;
+    show(date, fc.features);
+    later(c, include, date);
+    return fc;
+  }
+
+  /* After a step's frame, when the page is idle: the next day in the direction of that step (the
+     slider's next or previous day) is computed, and on a pixel-painting canvas its markers are blended
+     (Sprites._prepare), so stepping on, or Play, finds them ready. Costs ~7 ms of idle time per step. */
+  function later(c, include, date) {
+    var list = document.getElementById('tl-days'), opts = list ? list.options : [], i, dir = last !== null && date < last ? -1 : 1;
+    last = date;
+    for (i = 0; i < opts.length && opts[i].dataset.date !== date; i++);
+    var next = opts[i + dir] && opts[i + dir].dataset.date, mine = ++job;
+    if (!next || !known.markers) return;
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 1); };
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        idle(function () {
+          if (mine !== job) return;
+          var fc = day(c, next), r = window.tidemarkLarge.renderer;
+          ahead = { c: c, key: include + '|' + next, fc: fc };
+          if (r && r._map && known.look) r._prepare(fc.features, known.markers, known.look);
+        }, { timeout: 500 });
+      });
+    });
   }
 
   function show(date, features) {  /* only when a test or tool asked for it */
@@ -110,12 +142,13 @@
     },
     _spriteOf: function (layer, r) {
       var s = layer._sprite;
-      if (!s || s.r !== r) {
-        var o = layer.options, key = [r, o.fill, o.fillColor, o.fillOpacity, o.stroke, o.weight, o.color, o.opacity,
-          o.dashArray, o.lineCap, o.lineJoin].join('|');
-        s = layer._sprite = (this._sprites = this._sprites || {})[key] || (this._sprites[key] = sprite(this, layer, r));
-      }
+      if (!s || s.r !== r) s = layer._sprite = this._look(layer, r);
       return s;
+    },
+    _look: function (layer, r) {  /* the sprite of a layer's options (one per distinct look) */
+      var o = layer.options, key = [r, o.fill, o.fillColor, o.fillOpacity, o.stroke, o.weight, o.color, o.opacity,
+        o.dashArray, o.lineCap, o.lineJoin].join('|');
+      return (this._sprites = this._sprites || {})[key] || (this._sprites[key] = sprite(this, layer, r));
     },
     _updateCircle: function (layer) {  /* the drawImage path */
       if (!this._drawing || layer._empty()) return;
@@ -124,6 +157,9 @@
       var s = this._spriteOf(layer, r);
       this._ctx.globalAlpha = 1;
       this._ctx.drawImage(s.img || (s.img = image(s)), p.x - s.half, p.y - s.half, 2 * s.half, 2 * s.half);
+    },
+    _extendRedrawBounds: function (layer) {  /* pixels: every redraw paints the whole box, no bounds to keep */
+      if (!this.pixels) L.Canvas.prototype._extendRedrawBounds.call(this, layer);
     },
     _update: function () {
       if (!(this._map._animatingZoom && this._bounds)) this._box = null;  /* the canvas is reset: nothing to clear */
@@ -173,19 +209,75 @@
       if (!this._img || this._img.width !== W || this._img.height !== H) {
         this._img = new ImageData(W, H);
         this._buf = new Uint32Array(this._img.data.buffer);
+        this._ready = null;
       }
-      var buf = this._buf, bx0 = box[0], by0 = box[1], bx1 = box[2], by1 = box[3];
+      var buf = this._buf, bx0 = box[0], by0 = box[1], bx1 = box[2], by1 = box[3], a = this._ready;
+      this._ready = null;
       for (y = by0; y < by1; y++) buf.fill(0, y * W + bx0, y * W + bx1);
-      for (var i = 0; i < n; i += 3) {
-        s = list[i]; x = list[i + 1]; y = list[i + 2];
-        if (x >= 0 && y >= 0 && x + s.size <= W && y + s.size <= H) over(buf, y * W + x, offsets(s, W), s.px, s.n);
-        else overClipped(buf, W, H, x, y, s.dx, s.dy, s.px, s.n);
+      if (a && a.n === n && a.w === W && a.h === H && same(a.list, list, n)) {  /* blended ahead: the very same marks */
+        for (y = y0; y < y1; y++) buf.set(a.px.subarray((y - y0) * (x1 - x0), (y - y0 + 1) * (x1 - x0)), y * W + x0);
+      } else {
+        blend(buf, this._img.data, W, H, list, n, [x0, y0, x1, y1]);
       }
-      for (y = by0; y < by1; y++) unpremultiply(buf, this._img.data, y * W + bx0, y * W + bx1);
       this._ctx.putImageData(this._img, 0, 0, bx0, by0, bx1 - bx0, by1 - by0);
       return true;
     },
+    /* The pixels of a day the reader is likely to show next (the next day in the direction of the last
+       step), blended while the page is idle: `features` that day's, `look` static/tidemark.js's style of
+       a feature. The next redraw uses them only if every marker then has exactly the look and place
+       assumed here (same sprites, same positions, same order); anything else (a filter's dimming, a
+       pan, another day) blends as usual. */
+    _prepare: function (features, markers, look) {
+      var c = this._container, W = c.width, H = c.height, m = L.Browser.retina ? 2 : 1, o = this._bounds.min;
+      if (!this.pixels || !this._img || this._img.width !== W || this._img.height !== H) return;
+      var want = new Map(), list = [], n = 0, x0 = W, y0 = H, x1 = 0, y1 = 0, order, layer, r, s, x, y, f, k;
+      for (k = 0; k < features.length; k++) {
+        f = features[k].properties; layer = markers.get(f.id);
+        if (!layer) return;
+        want.set(layer, f);
+      }
+      if (want.size !== markers.size) return;
+      for (order = this._drawFirst; order; order = order.next) {
+        layer = order.layer; f = want.get(layer);
+        if (!f || !(layer instanceof L.CircleMarker) || layer._radiusY) return;
+        if (!layer._point) continue;
+        var fake = { options: L.extend({}, layer.options, look(f)) };
+        this._updateDashArray(fake);
+        r = Math.max(Math.round(fake.options.radius), 1);
+        s = this._look(fake, r);
+        x = m * (layer._point.x - s.half - o.x); y = m * (layer._point.y - s.half - o.y);
+        if (x >= W || y >= H || x + s.size <= 0 || y + s.size <= 0 || !s.n) continue;
+        list[n++] = s; list[n++] = x; list[n++] = y;
+        if (x < x0) x0 = x;
+        if (y < y0) y0 = y;
+        if (x + s.size > x1) x1 = x + s.size;
+        if (y + s.size > y1) y1 = y + s.size;
+      }
+      x0 = Math.max(x0, 0); y0 = Math.max(y0, 0); x1 = Math.min(x1, W); y1 = Math.min(y1, H);
+      if (!n || x1 <= x0 || y1 <= y0) return;
+      var spare = this._spare && this._spare.width === W && this._spare.height === H ? this._spare : (this._spare = new ImageData(W, H));
+      var buf = new Uint32Array(spare.data.buffer), px = new Uint32Array((x1 - x0) * (y1 - y0));
+      for (y = y0; y < y1; y++) buf.fill(0, y * W + x0, y * W + x1);
+      blend(buf, spare.data, W, H, list, n, [x0, y0, x1, y1]);
+      for (y = y0; y < y1; y++) px.set(buf.subarray(y * W + x0, y * W + x1), (y - y0) * (x1 - x0));
+      this._ready = { list: list, n: n, w: W, h: H, px: px };
+    },
   });
+
+  /* Every listed look (sprite, x, y) blended in order into `buf` (cleared), then made straight alpha in `box`. */
+  function blend(buf, u8, W, H, list, n, box) {
+    for (var i = 0, s, x, y; i < n; i += 3) {
+      s = list[i]; x = list[i + 1]; y = list[i + 2];
+      if (x >= 0 && y >= 0 && x + s.size <= W && y + s.size <= H) over(buf, y * W + x, offsets(s, W), s.px, s.n);
+      else overClipped(buf, W, H, x, y, s.dx, s.dy, s.px, s.n);
+    }
+    for (y = box[1]; y < box[3]; y++) unpremultiply(buf, u8, y * W + box[0], y * W + box[2]);
+  }
+
+  function same(a, b, n) {
+    for (var i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
 
   /* Premultiplied "source over" of one look's pixels at `base` (v + d * (1 - a), two channels at a time, rounded). */
   function over(buf, base, off, px, n) {
@@ -296,7 +388,8 @@
      Shift with an arrow pans and + / - zoom (Leaflet's keys). The ring is one SVG circle in a pane
      of its own, above the markers' canvas and transparent to the mouse. */
   var ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-  function keys(map, markers, label) {
+  function keys(map, markers, label, look) {
+    known = { markers: markers, look: look };
     var box = map.getContainer(), X = window.tidemarkI18n || { strings: {} };
     var T = function (s) { return X.strings[s] || s; };
     var cur = null, ring = null, popup = null, kbd = false, pane = map.createPane('tmFocus');
@@ -367,8 +460,8 @@
   }
 
   window.tidemarkLarge = {
-    day: function (include, date) { return data(include).then(function (c) { return day(c, date); }); },
-    reset: function () { compact = null; },
+    day: function (include, date) { return data(include).then(function (c) { return dayOf(c, include, date); }); },
+    reset: function () { compact = null; ahead = null; },
     dim: dim,
     keys: keys,
   };

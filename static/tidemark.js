@@ -131,7 +131,12 @@
   /* ---- the timeline ------------------------------------------------------ */
 
   function slider() { return byId('slider'); }
-  function days() { return Array.prototype.slice.call(document.querySelectorAll('#tl-days option')); }
+  var dayList = [], dayBox = null;  /* the day list's options, read again only when it is another list */
+  function days() {
+    var d = byId('tl-days');
+    if (d !== dayBox) { dayBox = d; dayList = d ? Array.prototype.slice.call(d.getElementsByTagName('option')) : []; }
+    return dayList;
+  }
   function currentIndex() { var s = slider(); return s ? +s.value : -1; }
 
   function changeIndex(direction) {
@@ -352,17 +357,17 @@
   }
 
   function render(fc) {
-    var seen = new Set(), first = markers.size === 0, changed = false;
+    var first = markers.size === 0, changed = false, g = ++gen;
     colours = {}; names = {}; full = {};
     (fc.sides || []).forEach(function (s) { colours[s.code] = s.colour; names[s.code] = nm(s, 'short_name') || nm(s); full[s.code] = nm(s); });
     fc.features.forEach(function (f) {
       var p = f.properties;
-      seen.add(p.id);
       features.set(p.id, f);
-      var m = markers.get(p.id), key = [p.status, p.side, p.challenger, p.previous_side, p.proposed, p.colour, p.freshness].join();
+      var m = markers.get(p.id), key = p.status + ',' + p.side + ',' + p.challenger + ',' + p.previous_side + ',' + p.proposed + ',' + p.colour + ',' + p.freshness;
       if (!m) { m = addMarker(f); changed = true; }
-      else if (m.tmKey !== key) { m.setStyle(style(p)); m.setRadius(radius(p)); }  /* only what changed */
+      else if (m.tmKey !== key) m.setStyle(style(p));  /* only what changed (the style's radius included) */
       m.tmKey = key;
+      m.tmGen = g;
       var path = m.getElement();
       if (path) {
         path.setAttribute('data-place', p.id);
@@ -376,7 +381,7 @@
       if (m.isPopupOpen()) m.getPopup().update();
     });
     markers.forEach(function (m, id) {
-      if (!seen.has(id)) { layer.removeLayer(m); markers.delete(id); features.delete(id); changed = true; }
+      if (m.tmGen !== g) { layer.removeLayer(m); markers.delete(id); features.delete(id); changed = true; }
     });
     if (first && box.dataset.fit && markers.size) {  /* small screen, no view in the URL */
       map.off('moveend', onMove);
@@ -399,9 +404,9 @@
 
   /* Filters (side, type, q): the server lists the matching places, best first, in [data-match];
      the other markers dim. A new place search then jumps to its best match. */
-  var searched, dimmed = false;
+  var searched, dimmed = false, gen = 0;
   function applyFilter() {
-    var h = document.querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
+    var h = (byId('panel') || document).querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
     if (!ok && !dimmed) return [];  /* nothing to dim or undim: no walk over every marker */
     dimmed = !!ok;
     var keep = new Set(ok);
@@ -656,7 +661,7 @@
     addTiles();
     addAreasControl();
     layer = L.layerGroup().addTo(map);
-    if (box.dataset.canvas && big) big.keys(map, markers, function (id) { var p = features.get(id).properties; return nm(p) + ': ' + statusLine(p); });
+    if (box.dataset.canvas && big) big.keys(map, markers, function (id) { var p = features.get(id).properties; return nm(p) + ': ' + statusLine(p); }, style);
     var view = wantedView();
     map.setView(view.center, view.zoom, { animate: false });
     if (!view.fromUrl && (box.clientWidth < 700 || box.clientHeight < 420)) box.dataset.fit = '1';
