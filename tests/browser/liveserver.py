@@ -7,6 +7,7 @@ nothing needs the internet and the browser sees what a closed-network deployment
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -84,6 +85,25 @@ def running_server(database_url: str, host: str = "127.0.0.1", log: Path | None 
             proc.wait()
         if log:
             out.close()
+
+
+@contextmanager
+def synthetic_server(tmp: Path, **sizes):
+    """A real server on a temp database of bench/synthetic.py's generated conflict (`sizes`: its
+    places, events, articles), built with the real migrations and loader."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synthetic import write_dataset
+
+    write_dataset(tmp / "data", **sizes)
+    url = build_database(tmp / "synthetic.db", tmp / "data")
+    with running_server(url, log=tmp / "uvicorn.log") as base:
+        yield base
+
+
+def api_json(base: str, path: str) -> dict:
+    """The JSON answer of `path` on a running server."""
+    with urllib.request.urlopen(base + path) as r:
+        return json.loads(r.read())
 
 
 def launch_browser(playwright):

@@ -4,17 +4,11 @@ cleared filter brings them back; the keyboard alone reaches a marker, announces 
 popup with its sources (static/tidemark-large.js)."""
 from __future__ import annotations
 
-import json
-import sys
-import urllib.request
-
 import pytest
 
-from .liveserver import ROOT, build_database, running_server
+from .liveserver import api_json, synthetic_server
 from .test_accessibility import AXE, axe_page, axe_violations  # noqa: F401 (a fixture)
 
-sys.path.insert(0, str(ROOT / "bench"))
-from synthetic import write_dataset  # noqa: E402
 
 DAY = "2030-06-01"
 SLOW = 30_000  # ms: a shared 2-core machine
@@ -22,16 +16,8 @@ SLOW = 30_000  # ms: a shared 2-core machine
 
 @pytest.fixture(scope="module")
 def canvas_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("scale-keys")
-    write_dataset(tmp / "data", places=1100, events=3000, articles=30)
-    url = build_database(tmp / "scale.db", tmp / "data")  # the real migrations and loader
-    with running_server(url, log=tmp / "uvicorn.log") as base:
+    with synthetic_server(tmp_path_factory.mktemp("scale-keys"), places=1100, events=3000, articles=30) as base:
         yield base
-
-
-def _api(base: str, path: str) -> dict:
-    with urllib.request.urlopen(base + path) as r:
-        return json.loads(r.read())
 
 
 def _open(page, url: str) -> None:
@@ -89,7 +75,7 @@ def test_a_filter_dims_canvas_markers_and_clearing_it_undims_them(page, canvas_s
     looks = _dims_follow_the_filter(page, DAY)
     assert looks["bright"] and len(looks["dim"]) > 2 * len(looks["bright"])  # sdf holds a quarter of the places
     # the matching places are the ones the side holds or challenges (the state the map computed)
-    state = {f["id"]: f["properties"] for f in _api(canvas_server, f"/api/control.geojson?date={DAY}")["features"]}
+    state = {f["id"]: f["properties"] for f in api_json(canvas_server, f"/api/control.geojson?date={DAY}")["features"]}
     assert all("sdf" in (state[i]["side"], state[i]["challenger"]) for i in looks["bright"])
     assert not any("sdf" in (state[i]["side"], state[i]["challenger"]) for i in looks["dim"])
     # drawn so: the canvas holds far less ink (the renderer draws the dimmed style), labels of dimmed places hide
@@ -145,7 +131,7 @@ def test_keyboard_alone_reaches_a_canvas_marker_announces_it_and_opens_its_popup
     page.keyboard.press("ArrowRight")  # the first press: the place nearest the centre
     page.wait_for_selector("#map path.map-focus", timeout=SLOW)
     first = _focused(page)
-    name = _api(canvas_server, f"/api/places/{first['id']}.geojson?date={DAY}")["properties"]["name"]
+    name = api_json(canvas_server, f"/api/places/{first['id']}.geojson?date={DAY}")["properties"]["name"]
     assert first["live"].startswith(name + ": ") and ("Held by" in first["live"] or "Contested" in first["live"])
 
     moves = [("ArrowRight", lambda a, b: b["lon"] > a["lon"]), ("ArrowDown", lambda a, b: b["lat"] < a["lat"]),
@@ -162,7 +148,7 @@ def test_keyboard_alone_reaches_a_canvas_marker_announces_it_and_opens_its_popup
     page.keyboard.press("Enter")
     page.wait_for_selector(".leaflet-popup-content .srcs li", timeout=SLOW)
     popup = page.locator(".leaflet-popup-content")
-    feature = _api(canvas_server, f"/api/places/{now['id']}.geojson?date={DAY}")
+    feature = api_json(canvas_server, f"/api/places/{now['id']}.geojson?date={DAY}")
     assert popup.locator("h3").inner_text().startswith(feature["properties"]["name"])
     assert popup.locator(".srcs li").count() == len(feature["properties"]["sources"])
     assert f"place={now['id']}" in page.url

@@ -3,29 +3,16 @@ from /api/periods.json, a popup's sources fetched for its place only."""
 from __future__ import annotations
 
 import json
-import sys
-import urllib.request
 
 import pytest
 
-from .liveserver import ROOT, build_database, running_server
-
-sys.path.insert(0, str(ROOT / "bench"))
-from synthetic import write_dataset  # noqa: E402
+from .liveserver import api_json, synthetic_server
 
 
 @pytest.fixture(scope="module")
 def scale_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("scale-live")
-    write_dataset(tmp / "data", places=1200, events=6000, articles=60)
-    url = build_database(tmp / "scale.db", tmp / "data")  # the real migrations and loader
-    with running_server(url, log=tmp / "uvicorn.log") as base:
+    with synthetic_server(tmp_path_factory.mktemp("scale-live"), places=1200, events=6000, articles=60) as base:
         yield base
-
-
-def _api(base: str, path: str) -> dict:
-    with urllib.request.urlopen(base + path) as r:
-        return json.loads(r.read())
 
 
 def test_a_slider_step_fetches_no_map_data_and_a_popup_gets_its_sources(page, scale_server):
@@ -50,7 +37,7 @@ def test_a_slider_step_fetches_no_map_data_and_a_popup_gets_its_sources(page, sc
     day_links = '#panel .pl[data-place][href^="/?date=2030-06-02"]'  # the panel of the new day, swapped in
     page.wait_for_selector(day_links, timeout=30000)
     place = page.locator(day_links).first.get_attribute("data-place")
-    feature = _api(scale_server, f"/api/places/{place}.geojson?date=2030-06-02")
+    feature = api_json(scale_server, f"/api/places/{place}.geojson?date=2030-06-02")
     page.locator(f'#panel .pl[data-place="{place}"]').first.click()
     page.wait_for_selector(".leaflet-popup-content .srcs li", timeout=30000)
     popup = page.locator(".leaflet-popup-content")
@@ -84,7 +71,7 @@ def test_the_browsers_days_are_the_geojsons(page, scale_server):
         page.wait_for_selector(f'#map[data-date="{day}"]', timeout=30000)
         page.wait_for_selector(f'#map-state[data-date="{day}"]', state="attached", timeout=30000)
         mine = json.loads(page.locator("#map-state").text_content())
-        fc = _api(scale_server, f"/api/control.geojson?date={day}")
+        fc = api_json(scale_server, f"/api/control.geojson?date={day}")
         assert set(mine) == {f["id"] for f in fc["features"]}, day
         for f in fc["features"]:
             p = f["properties"]

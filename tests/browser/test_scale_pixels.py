@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import urllib.request
 
 import pytest
 
-from .liveserver import ROOT, build_database, running_server
+from .liveserver import api_json, synthetic_server
 
-sys.path.insert(0, str(ROOT / "bench"))
-from synthetic import write_dataset  # noqa: E402
 
 ZOOM = 10  # close enough that a marker's centre is not under another marker
 
@@ -63,16 +59,8 @@ TOL = 4  # levels per channel: the fill is 0.92 opaque, alone at the marker's ce
 
 @pytest.fixture(scope="module")
 def pixel_server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("scale-pixels")
-    write_dataset(tmp / "data", places=1100, events=5500, articles=40)
-    url = build_database(tmp / "pixels.db", tmp / "data")  # the real migrations and loader
-    with running_server(url, log=tmp / "uvicorn.log") as base:
+    with synthetic_server(tmp_path_factory.mktemp("scale-pixels"), places=1100, events=5500, articles=40) as base:
         yield base
-
-
-def _api(base: str, path: str) -> dict:
-    with urllib.request.urlopen(base + path) as r:
-        return json.loads(r.read())
 
 
 def rgb(colour: str) -> list[int]:
@@ -152,7 +140,7 @@ def test_markers_are_drawn_in_their_days_colours_and_change_with_a_step(page, pi
 
 def test_a_contested_ring_and_the_marks_after_a_pan_and_a_zoom(page, pixel_server):
     day = "2030-08-01"
-    fc = _api(pixel_server, f"/api/control.geojson?date={day}")
+    fc = api_json(pixel_server, f"/api/control.geojson?date={day}")
     contested = [f for f in fc["features"] if f["properties"]["status"] == "contested" and not f["properties"]["proposed"]
                  and f["properties"]["challenger_colour"] and f["properties"]["colour"]]
     plain_ones = [f for f in fc["features"] if plain(f["properties"])]
