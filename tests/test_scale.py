@@ -7,6 +7,7 @@ import io
 import random
 import sqlite3
 import sys
+from contextlib import contextmanager
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -176,6 +177,23 @@ def _sql(scale, stmt) -> str:
 def _plan_of(scale, stmt) -> list[str]:
     return _plans(scale, [(_sql(scale, stmt), ())])[0]
 
+@contextmanager
+def _recorded(scale, wanted):
+    """The (statement, parameters) the scale engine runs inside the block, those `wanted` keeps."""
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if wanted(statement):
+            seen.append((statement, parameters))
+
+    event.listen(scale["engine"], "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(scale["engine"], "before_cursor_execute", record)
+
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_hot_queries_use_their_index(scale, name):
     sql, indexes = PLANS[name]
@@ -190,20 +208,10 @@ def test_the_claims_of_a_days_places_are_read_by_place_and_date_range(scale):
     """A cold day's disagreements: each place's claims since its period began, up to the day, are
     read by the (place_id, date) range of ix_event_place_date (migration 0006), not every event of
     the place. This is the statement queries.control_collection runs (recorded as it runs)."""
-    from sqlalchemy import event
-
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "JOIN controlperiod ON controlperiod.place_id = event.place_id" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(scale["engine"], "before_cursor_execute", record)
-    try:
+    claims = "JOIN controlperiod ON controlperiod.place_id = event.place_id"
+    with _recorded(scale, lambda sql: claims in sql) as seen:
         with Session(scale["engine"]) as s:
             queries.control_collection(s, date(2030, 6, 1), stale_after_days=3)
-    finally:
-        event.remove(scale["engine"], "before_cursor_execute", record)
     assert seen
     plan = _plans(scale, seen[:1])[0]
     assert "SEARCH event USING INDEX ix_event_place_date (place_id=? AND date>? AND date<?)" in plan, plan
@@ -213,22 +221,11 @@ def test_a_cold_day_reads_its_parts_in_place_order_by_primary_keys(scale):
     """The first request of a day (app/dayparts.py): one statement walks the layer's periods in
     place order (ix_period_place: the features' order, no sort) and fetches each one's parts and
     the step in force by primary key: no table scanned, nothing sorted. Recorded as it runs."""
-    from sqlalchemy import event
-
     from app import dayparts
 
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "periodstep" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, parameters))
-
-    event.listen(scale["engine"], "before_cursor_execute", record)
-    try:
+    with _recorded(scale, lambda sql: "periodstep" in sql and sql.lstrip().upper().startswith("SELECT")) as seen:
         with Session(scale["engine"]) as s:
             body = dayparts.collection_bytes(s, date(2030, 6, 1), stale_after_days=3)
-    finally:
-        event.remove(scale["engine"], "before_cursor_execute", record)
     assert body is not None and len(seen) == 1
     plan = _plans(scale, seen[:1])[0]
     assert plan == [
@@ -316,23 +313,12 @@ def test_filtered_counts_read_the_event_table_in_one_pass(scale):
     event list and the places with an event of a type are read in one pass over the table, not
     row by row through the (status, date) or (place, date) index (6x slower at 100,000 events).
     These are the statements the queries run (recorded as they run)."""
-    from sqlalchemy import event
-
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "FROM event" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(scale["engine"], "before_cursor_execute", record)
-    try:
+    with _recorded(scale, lambda sql: "FROM event" in sql) as seen:
         with Session(scale["engine"]) as s:
             queries.event_counts(s, side_codes=["sdf"], date_to=date(2030, 6, 1))
             queries.event_counts(s, types=["capture"])
             queries.first_event_dates(s, types=["capture"], include_proposed=True)
             queries.event_counts(s, places=["p1", "p2"], date_to=date(2030, 6, 1))  # a few places: by index
-    finally:
-        event.remove(scale["engine"], "before_cursor_execute", record)
     plans = _plans(scale, seen)
     assert len(plans) == 4
     for plan in plans[:3]:
@@ -344,22 +330,11 @@ def test_a_broad_search_reads_the_panels_events_in_date_order(scale):
     """The panel's newest events for a search that finds many places (over queries.SCAN_ABOVE) are
     read in date order, each checked against the places, not every event of those places sorted;
     a narrow search reads its few places by the (place, date) index."""
-    from sqlalchemy import event
-
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "FROM event JOIN place" in statement:
-            seen.append((statement, parameters))
-
     ids = [f"p{i}" for i in range(500)]  # a quarter of the places
-    event.listen(scale["engine"], "before_cursor_execute", record)
-    try:
+    with _recorded(scale, lambda sql: "FROM event JOIN place" in sql) as seen:
         with Session(scale["engine"]) as s:
             queries.events(s, date_to=date(2030, 6, 1), newest_first=True, limit=4, places=ids, side_codes=["sdf"])
             queries.events(s, date_to=date(2030, 6, 1), newest_first=True, limit=4, places=ids[:5])
-    finally:
-        event.remove(scale["engine"], "before_cursor_execute", record)
     plans = _plans(scale, seen)
     assert len(plans) == 2
     # read in date order (by the date or the (status, date) index; at most the ids of one day sorted)
