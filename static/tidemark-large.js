@@ -177,17 +177,17 @@
       }
       L.Canvas.prototype._draw.call(this);
     },
-    /* Every marker blended into one buffer, written once; false (nothing drawn) if one is not a round circle. */
-    _paint: function () {
+    /* Where each marker goes, in Leaflet's drawing order: its sprite and canvas position, three
+       entries each, into `list`, with the box around them (clipped to the canvas); null if a layer
+       cannot be drawn as a sprite. `lookOf(layer)` gives a layer's sprite, or null. */
+    _layout: function (list, lookOf) {
       var c = this._container, W = c.width, H = c.height, m = L.Browser.retina ? 2 : 1, o = this._bounds.min;
-      var list = this._list || (this._list = []), n = 0, x0 = W, y0 = H, x1 = 0, y1 = 0, order, layer, r, s, x, y;
+      var n = 0, x0 = W, y0 = H, x1 = 0, y1 = 0, order, layer, s, x, y;
       for (order = this._drawFirst; order; order = order.next) {
         layer = order.layer;
-        if (!(layer instanceof L.CircleMarker)) return false;
+        if (!(layer instanceof L.CircleMarker)) return null;
         if (!layer._point) continue;
-        r = Math.max(Math.round(layer._radius), 1);
-        if ((Math.max(Math.round(layer._radiusY), 1) || r) !== r) return false;
-        s = this._spriteOf(layer, r);
+        if (!(s = lookOf.call(this, layer))) return null;
         x = m * (layer._point.x - s.half - o.x); y = m * (layer._point.y - s.half - o.y);
         if (x >= W || y >= H || x + s.size <= 0 || y + s.size <= 0 || !s.n) continue;
         list[n++] = s; list[n++] = x; list[n++] = y;
@@ -196,8 +196,19 @@
         if (x + s.size > x1) x1 = x + s.size;
         if (y + s.size > y1) y1 = y + s.size;
       }
-      x0 = Math.max(x0, 0); y0 = Math.max(y0, 0); x1 = Math.min(x1, W); y1 = Math.min(y1, H);
-      var old = this._box, box = n ? [x0, y0, x1, y1] : null;
+      return { n: n, box: [Math.max(x0, 0), Math.max(y0, 0), Math.min(x1, W), Math.min(y1, H)] };
+    },
+    _ownLook: function (layer) {  /* a layer's sprite as it is styled now; null if not a round circle */
+      var r = Math.max(Math.round(layer._radius), 1);
+      return (Math.max(Math.round(layer._radiusY), 1) || r) === r ? this._spriteOf(layer, r) : null;
+    },
+    /* Every marker blended into one buffer, written once; false (nothing drawn) if one is not a round circle. */
+    _paint: function () {
+      var c = this._container, W = c.width, H = c.height, list = this._list || (this._list = []);
+      var at = this._layout(list, this._ownLook);
+      if (!at) return false;
+      var n = at.n, x0 = at.box[0], y0 = at.box[1], x1 = at.box[2], y1 = at.box[3], y;
+      var old = this._box, box = n ? at.box : null;
       this._box = box;
       if (old) {  /* clear what the last redraw painted, too */
         if (box) box = [Math.min(x0, old[0]), Math.min(y0, old[1]), Math.max(x1, old[2]), Math.max(y1, old[3])];
@@ -217,7 +228,7 @@
       if (a && a.n === n && a.w === W && a.h === H && same(a.list, list, n)) {  /* blended ahead: the very same marks */
         for (y = y0; y < y1; y++) buf.set(a.px.subarray((y - y0) * (x1 - x0), (y - y0 + 1) * (x1 - x0)), y * W + x0);
       } else {
-        blend(buf, this._img.data, W, H, list, n, [x0, y0, x1, y1]);
+        blend(buf, this._img.data, W, H, list, n, at.box);
       }
       this._ctx.putImageData(this._img, 0, 0, bx0, by0, bx1 - bx0, by1 - by0);
       return true;
@@ -228,37 +239,28 @@
        assumed here (same sprites, same positions, same order); anything else (a filter's dimming, a
        pan, another day) blends as usual. */
     _prepare: function (features, markers, look) {
-      var c = this._container, W = c.width, H = c.height, m = L.Browser.retina ? 2 : 1, o = this._bounds.min;
+      var c = this._container, W = c.width, H = c.height, want = new Map(), list = [], k, layer;
       if (!this.pixels || !this._img || this._img.width !== W || this._img.height !== H) return;
-      var want = new Map(), list = [], n = 0, x0 = W, y0 = H, x1 = 0, y1 = 0, order, layer, r, s, x, y, f, k;
       for (k = 0; k < features.length; k++) {
-        f = features[k].properties; layer = markers.get(f.id);
+        layer = markers.get(features[k].properties.id);
         if (!layer) return;
-        want.set(layer, f);
+        want.set(layer, features[k].properties);
       }
       if (want.size !== markers.size) return;
-      for (order = this._drawFirst; order; order = order.next) {
-        layer = order.layer; f = want.get(layer);
-        if (!f || !(layer instanceof L.CircleMarker) || layer._radiusY) return;
-        if (!layer._point) continue;
+      var at = this._layout(list, function (layer) {  /* the look it will have on that day */
+        var f = want.get(layer);
+        if (!f || layer._radiusY) return null;
         var fake = { options: L.extend({}, layer.options, look(f)) };
         this._updateDashArray(fake);
-        r = Math.max(Math.round(fake.options.radius), 1);
-        s = this._look(fake, r);
-        x = m * (layer._point.x - s.half - o.x); y = m * (layer._point.y - s.half - o.y);
-        if (x >= W || y >= H || x + s.size <= 0 || y + s.size <= 0 || !s.n) continue;
-        list[n++] = s; list[n++] = x; list[n++] = y;
-        if (x < x0) x0 = x;
-        if (y < y0) y0 = y;
-        if (x + s.size > x1) x1 = x + s.size;
-        if (y + s.size > y1) y1 = y + s.size;
-      }
-      x0 = Math.max(x0, 0); y0 = Math.max(y0, 0); x1 = Math.min(x1, W); y1 = Math.min(y1, H);
+        return this._look(fake, Math.max(Math.round(fake.options.radius), 1));
+      });
+      if (!at) return;
+      var n = at.n, x0 = at.box[0], y0 = at.box[1], x1 = at.box[2], y1 = at.box[3], y;
       if (!n || x1 <= x0 || y1 <= y0) return;
       var spare = this._spare && this._spare.width === W && this._spare.height === H ? this._spare : (this._spare = new ImageData(W, H));
       var buf = new Uint32Array(spare.data.buffer), px = new Uint32Array((x1 - x0) * (y1 - y0));
       for (y = y0; y < y1; y++) buf.fill(0, y * W + x0, y * W + x1);
-      blend(buf, spare.data, W, H, list, n, [x0, y0, x1, y1]);
+      blend(buf, spare.data, W, H, list, n, at.box);
       for (y = y0; y < y1; y++) px.set(buf.subarray(y * W + x0, y * W + x1), (y - y0) * (x1 - x0));
       this._ready = { list: list, n: n, w: W, h: H, px: px };
     },
