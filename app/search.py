@@ -29,11 +29,13 @@ def place_names(place) -> list[str]:
 def rank(names: list[str], query: str) -> int | None:
     """0: a name equals the query, 1: a name starts with it, 2: contains it; None: no match."""
     q = fold(query)
-    if not q:
-        return None
+    return _rank_folded([fold(name) for name in names], q) if q else None
+
+
+def _rank_folded(names, q: str) -> int | None:
+    """`rank` of names and a query already folded."""
     best = None
-    for name in names:
-        n = fold(name)
+    for n in names:
         r = 0 if n == q else 1 if n.startswith(q) else 2 if q in n else None
         if r is not None and (best is None or r < best):
             best = r
@@ -58,11 +60,7 @@ def search_index(rows, query: str) -> list[str]:
         return []
     hits = []
     for pid, population, names in rows:
-        best = None
-        for n in names:
-            r = 0 if n == q else 1 if n.startswith(q) else 2 if q in n else None
-            if r is not None and (best is None or r < best):
-                best = r
+        best = _rank_folded(names, q)
         if best is not None:
             hits.append((best, -population, pid))
     return [pid for _, _, pid in sorted(hits)]
