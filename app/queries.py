@@ -648,16 +648,9 @@ def event_counts(session: Session, *, date_to: date | None = None,
     return dict(session.execute(stmt).all())
 
 
-def places_with_events(session: Session, *, date_to: date, types: Sequence[str],
-                       include_proposed: bool = False) -> set[str]:
-    """Ids of the places with at least one event of `types` up to `date_to`."""
-    return {p for p, first in first_event_dates(session, types=types, include_proposed=include_proposed).items()
-            if first <= date_to}
-
-
 def first_event_dates(session: Session, *, types: Sequence[str], include_proposed: bool = False) -> dict[str, date]:
-    """Place id -> the date of its first event of `types` (every day's answer of places_with_events,
-    from one pass over the event table, as in event_counts)."""
+    """Place id -> the date of its first event of `types`: a day's places with such an event are
+    those whose first is on or before it (one pass over the event table, as in event_counts)."""
     stmt = _event_filter(select(Event.place_id, func.min(Event.date)).group_by(Unindexed(Event.place_id)),
                          types=types, include_proposed=include_proposed, scan=True)
     return dict(session.execute(stmt).all())

@@ -156,7 +156,7 @@ def test_day_matches_equals_day_states(client, db_url, side):
                 assert queries.day_matches(s, day, include_proposed=proposed, side=side, legend=False) == (None, ids)
 
 
-def test_first_event_dates_answer_places_with_events(client, db_url):
+def test_first_event_dates_give_each_days_places_with_an_event_of_the_type(client, db_url):
     with Session(engine_for(db_url)) as s:
         days = _days(s)
         for type_ in EVENT_TYPES:
