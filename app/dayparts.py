@@ -20,8 +20,9 @@ sources cut to that step in SQL) and byte concatenation, with only `age_days`, `
 legend's counts computed for the asked date. The text is what `daycache.encode` makes of
 `control_collection`'s dict, byte for byte (tests/test_dayparts.py checks every day).
 
-The parts are built with the same functions the dict is (`queries._event_source`,
-`_baseline_source`, `_conflicts`, `shown_side`). Without unreviewed events the proposed layer is
+The parts are built with the same functions the dict is (`queries.place_feature`,
+`holder_members`, `period_members`, `legend_key`, `_event_source`, `_baseline_source`, `_conflicts`,
+`shown_side`). Without unreviewed events the proposed layer is
 the accepted one (the loader derives it once), so its parts are built and read once.
 """
 from __future__ import annotations
@@ -93,12 +94,7 @@ def _chunk_parts(session, chunk, layers, language, side_by, coalition_of, source
     conn = session.connection()  # Core rows: lighter than the ORM's
     heads = []
     for r in conn.execute(select(*queries.PLACE_COLUMNS).where(Place.id.in_(chunk))).all():
-        feature = encode({
-            "type": "Feature", "id": r.id,
-            "geometry": {"type": "Point", "coordinates": [r.lon, r.lat]},
-            "properties": {"id": r.id, "name": r.name, "names": r.names,
-                           "native_name": r.names.get(language, "") if language else "",
-                           "kind": r.kind, "population": r.population, "governorate": r.governorate}})
+        feature = encode(queries.place_feature(r, language, {}))
         heads.append({"place_id": r.id, "head": feature[:-2] + b","})
     periods = conn.execute(select(cp.layer, *queries.PERIOD_COLUMNS)
                               .where(cp.layer.in_(layers), cp.place_id.in_(chunk)).order_by(cp.id)).all()
@@ -143,11 +139,7 @@ def _chunk_parts(session, chunk, layers, language, side_by, coalition_of, source
         shape = (p.coalition, p.status, p.challenger, p.previous_side)
         middle = middles.get(shape)
         if middle is None:
-            middle = middles[shape] = _members({
-                "coalition": p.coalition, "status": p.status, "challenger": p.challenger,
-                "challenger_name": side_by[p.challenger].name if p.challenger in side_by else None,
-                "challenger_colour": side_by[p.challenger].colour if p.challenger in side_by else None,
-                "previous_side": p.previous_side})
+            middle = middles[shape] = _members(queries.period_members(p, side_by))
         until = b'"' + p.valid_to.isoformat().encode() + b'"' if p.valid_to else b"null"
         middle += b'"since":"' + p.valid_from.isoformat().encode() + b'","until":' + until + b","
         if p.status == "baseline":
@@ -163,17 +155,13 @@ def _chunk_parts(session, chunk, layers, language, side_by, coalition_of, source
         for i, (day, side, count, agreement, last_report, conflicts, proposed) in enumerate(period_steps):
             front = fronts.get((side, p.status))
             if front is None:
-                holder = side_by.get(side) if side else None
-                front = fronts[side, p.status] = _members({
-                    "side": side, "side_name": holder.name if holder else
-                    ("No holder named" if p.status == "withdrawn" else "Unknown"),
-                    "colour": holder.colour if holder else None})
+                front = fronts[side, p.status] = _members(queries.holder_members(side, p.status, side_by))
             corroboration, outlets, languages = agreement
             steps.append({
                 "period_id": p.id, "day": day,
                 "next_day": period_steps[i + 1][0] if i + 1 < len(period_steps) else None,
                 "last_report": last_report,
-                "legend_key": p.coalition if p.status in ("contested", "withdrawn") else (side or "unknown"),
+                "legend_key": queries.legend_key(p.status, p.coalition, side),
                 "front": front,
                 "agreement": (f'"corroboration":{corroboration},"outlets":{outlets},"languages":{languages},'
                               f'"single_source":{"true" if corroboration <= 1 else "false"},'

@@ -445,44 +445,65 @@ def control_collection(session: Session, day: date, include_proposed: bool = Fal
             last_report = entry.date
         age = (day - last_report).days
         freshness = "last_known" if p.status == "baseline" or age > stale_after_days else "reported"
-        holder = side_by.get(side) if side else None
-        challenger = side_by.get(p.challenger) if p.challenger else None
-        key = p.coalition if p.status in ("contested", "withdrawn") else (side or "unknown")
+        key = legend_key(p.status, p.coalition, side)
         (reported if freshness == "reported" else last_known)[key] += 1
         agreement = _agreement(sources) if p.status != "baseline" else {
             "corroboration": 1, "outlets": 1, "languages": 1 if sources and sources[0]["language"] else 0}
         conflicts = _conflicts(claims_by.get(p.place_id, ()), coalition_of, side_by)
-        features.append({
-            "type": "Feature",
-            "id": place.id,
-            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
-            "properties": {
-                "id": place.id, "name": place.name, "names": place.names,
-                "native_name": place.names.get(language, "") if language else "",
-                "kind": place.kind, "population": place.population,
-                "governorate": place.governorate,
-                "side": side, "side_name": holder.name if holder else
-                ("No holder named" if p.status == "withdrawn" else "Unknown"),
-                "colour": holder.colour if holder else None,
-                "coalition": p.coalition, "status": p.status,
-                "challenger": p.challenger,
-                "challenger_name": challenger.name if challenger else None,
-                "challenger_colour": challenger.colour if challenger else None,
-                "previous_side": p.previous_side,
-                "since": p.valid_from.isoformat(),
-                "until": p.valid_to.isoformat() if p.valid_to else None,
-                **agreement,
-                "single_source": agreement["corroboration"] <= 1,
-                "last_report": last_report.isoformat(),
-                "age_days": age,
-                "freshness": freshness,
-                "conflicts": conflicts,
-                "proposed": any(s["status"] == "proposed" for s in sources),
-                "sources": sources,
-            },
-        })
+        features.append(place_feature(place, language, {
+            **holder_members(side, p.status, side_by),
+            **period_members(p, side_by),
+            "since": p.valid_from.isoformat(),
+            "until": p.valid_to.isoformat() if p.valid_to else None,
+            **agreement,
+            "single_source": agreement["corroboration"] <= 1,
+            "last_report": last_report.isoformat(),
+            "age_days": age,
+            "freshness": freshness,
+            "conflicts": conflicts,
+            "proposed": any(s["status"] == "proposed" for s in sources),
+            "sources": sources,
+        }))
     return {**collection_head(session, day, layer, stale_after_days, c, side_rows, reported, last_known),
             "features": features}
+
+
+def place_feature(place, language: str, state: dict) -> dict:
+    """A place's feature of /api/control.geojson: its geometry and names, then its `state` on the day."""
+    return {
+        "type": "Feature",
+        "id": place.id,
+        "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+        "properties": {
+            "id": place.id, "name": place.name, "names": place.names,
+            "native_name": place.names.get(language, "") if language else "",
+            "kind": place.kind, "population": place.population,
+            "governorate": place.governorate,
+            **state,
+        },
+    }
+
+
+def holder_members(side: str | None, status: str, side_by: dict) -> dict:
+    """The side a feature shows: its code, name (or why there is none) and colour."""
+    holder = side_by.get(side) if side else None
+    return {"side": side,
+            "side_name": holder.name if holder else ("No holder named" if status == "withdrawn" else "Unknown"),
+            "colour": holder.colour if holder else None}
+
+
+def period_members(p, side_by: dict) -> dict:
+    """A control period's members of a feature that do not change while it is in force."""
+    challenger = side_by.get(p.challenger) if p.challenger else None
+    return {"coalition": p.coalition, "status": p.status, "challenger": p.challenger,
+            "challenger_name": challenger.name if challenger else None,
+            "challenger_colour": challenger.colour if challenger else None,
+            "previous_side": p.previous_side}
+
+
+def legend_key(status: str, coalition: str, side: str | None) -> str:
+    """Where a feature counts in the legend: its coalition when contested or withdrawn, else its side."""
+    return coalition if status in ("contested", "withdrawn") else (side or "unknown")
 
 
 def collection_head(session: Session, day: date, layer: str, stale_after_days: int, c: Conflict | None,
