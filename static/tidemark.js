@@ -356,6 +356,7 @@
     return m;
   }
 
+  var gen = 0;  /* render()'s pass: a marker the latest pass did not see is gone */
   function render(fc) {
     var first = markers.size === 0, changed = false, g = ++gen;
     colours = {}; names = {}; full = {};
@@ -404,7 +405,7 @@
 
   /* Filters (side, type, q): the server lists the matching places, best first, in [data-match];
      the other markers dim. A new place search then jumps to its best match. */
-  var searched, dimmed = false, gen = 0;
+  var searched, dimmed = false;
   function applyFilter() {
     var h = (byId('panel') || document).querySelector('[data-match]'), ok = h && h.dataset.match.split(' ');
     if (!ok && !dimmed) return [];  /* nothing to dim or undim: no walk over every marker */
